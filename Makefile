@@ -1,0 +1,27 @@
+# The README's two commands: `make demo` and `make test`. Each creates or reuses .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_RAW := var/demo/raw
+DEMO_OUT := var/demo/out
+
+.PHONY: demo test install clean-demo
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/distillguard simulate --preset demo --out $(DEMO_RAW) --seed 7
+	$(BIN)/distillguard run --raw $(DEMO_RAW) --out $(DEMO_OUT)
+	$(BIN)/distillguard evaluate --raw $(DEMO_RAW) --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean-demo:
+	rm -rf var/demo
