@@ -1,0 +1,37 @@
+"""The settings object is the one reader of the environment; its precedence is the contract."""
+
+from pathlib import Path
+
+import pytest
+
+from config import load_settings
+
+
+def test_precedence_defaults_file_env_overrides(tmp_path: Path):
+    file = tmp_path / "distillguard.toml"
+    file.write_text('threads = 3\nquarantine_max_share = 0.05\n[tiers]\nverify = 0.9\n')
+    env = {"DISTILLGUARD_THREADS": "1"}
+    s = load_settings(file=file, env=env, raw_root=tmp_path / "raw")
+    assert s.threads == 1  # env beats file
+    assert s.quarantine_max_share == 0.05  # file beats default
+    assert s.tiers.verify == 0.9 and s.tiers.suspend_review == 0.99
+    assert s.raw_root == tmp_path / "raw"  # override beats all
+
+
+def test_config_file_named_by_environment(tmp_path: Path):
+    file = tmp_path / "c.toml"
+    file.write_text('engine = "pyspark"\n')
+    assert load_settings(env={"DISTILLGUARD_CONFIG": str(file)}).engine == "pyspark"
+
+
+def test_unknown_setting_is_an_error_not_ignored():
+    with pytest.raises(ValueError, match="unknown setting 'thread'"):
+        load_settings(env={}, thread=2)
+
+
+def test_mlflow_store_lives_beside_the_outputs_it_explains(tmp_path: Path):
+    s = load_settings(env={}, out_root=tmp_path / "out")
+    assert s.tracking_uri == f"sqlite:///{(tmp_path / 'out' / 'mlflow' / 'mlflow.db').resolve()}"
+    assert load_settings(env={"DISTILLGUARD_MLFLOW_TRACKING_URI": "http://127.0.0.1:5000"}).tracking_uri == (
+        "http://127.0.0.1:5000"
+    )
