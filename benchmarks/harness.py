@@ -1,0 +1,76 @@
+"""Measure a stage against a reference in the same run: medians, ratios and peak memory.
+
+The machines are shared and noisy, so every figure is a median of repeats, and speed is
+quoted as a ratio to a reference measured alongside it (a bare DuckDB scan-and-sum of the
+same files). Peak memory is measured in a fresh child process, so one stage's allocations
+do not hide another's.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import resource
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+
+def scan_and_sum(files: list[Path], threads: int = 2) -> tuple:
+    """The reference: read every row of the day once and sum a few columns."""
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads})
+    return con.execute(
+        "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(reasoning_tokens),"
+        " count(DISTINCT account_id) FROM read_parquet(?)",
+        [[str(f) for f in files]],
+    ).fetchone()
+
+
+def _child(fn: Callable[..., Any], args: tuple, queue: mp.Queue) -> None:
+    start = time.perf_counter()
+    fn(*args)
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((seconds, peak_kib / 1024 / 1024))
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
+    """(seconds, peak GiB) of one call in a fresh process (fork keeps imports warm)."""
+    ctx = mp.get_context("fork")
+    queue: mp.Queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    if proc.exitcode:
+        raise RuntimeError(f"{fn.__name__} failed in its benchmark process ({proc.exitcode})")
+    return result
+
+
+def compare(stages: dict[str, Callable[[], Any]], reference: str, repeats: int = 3) -> dict:
+    """Interleave repeats of every stage, so noise hits them alike; report medians and ratios."""
+    seconds: dict[str, list[float]] = {name: [] for name in stages}
+    peaks: dict[str, list[float]] = {name: [] for name in stages}
+    for _ in range(repeats):
+        for name, fn in stages.items():
+            s, peak = run_isolated(fn)
+            seconds[name].append(s)
+            peaks[name].append(peak)
+    ref = statistics.median(seconds[reference])
+    return {
+        name: {
+            "median_s": round(statistics.median(seconds[name]), 3),
+            "runs_s": [round(s, 3) for s in seconds[name]],
+            "ratio_to_reference": round(statistics.median(seconds[name]) / ref, 2),
+            "peak_gib": round(max(peaks[name]), 2),
+        }
+        for name in stages
+    }
+
+
+def save(result: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
