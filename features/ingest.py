@@ -1,0 +1,431 @@
+"""Ingest: read the raw tables, split good rows from bad ones, and drop addresses in clear.
+
+Two kinds of trouble, two outcomes. A batch-level breach (no day, an unreadable or
+foreign file, a missing or retyped column, too many bad rows) fails the day with a
+`Breach` naming the file: scoring on half the traffic would read as "nobody is risky".
+A row-level defect quarantines that row with a reason code; the row is kept and counted,
+so every row read is either clean or quarantined.
+
+The rules come from the suites in `data_contracts/suites/` (see `data_contracts.row_rules`)
+and run in DuckDB over the Arrow data as read: a day is millions of rows, so only the few
+bad rows are ever materialized and the clean table is the read table, filtered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from config.settings import Settings
+from data_contracts.row_rules import RowSplit, row_split, unique_column_reason
+from data_contracts.suites import arrow_types, load_suite
+from features.pseudonymize import build_address_map, replace_address
+
+NON_UTF8 = "non_utf8_text"
+MALFORMED_IP = "malformed_ip"
+UNKNOWN_ACCOUNT = "unknown_account"
+
+QUARANTINE_SCHEMA = pa.schema([
+    ("request_id", pa.string()), ("account_id", pa.string()),
+    ("ts", pa.timestamp("us", tz="UTC")), ("reason", pa.string()), ("detail", pa.string()),
+    ("source_file", pa.string()), ("date", pa.date32()),
+])
+_STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+
+
+@dataclass(frozen=True)
+class Breach:
+    code: str  # missing_day, empty_day, unreadable_file, foreign_table, missing_column, …
+    file: str | None  # relative to the raw root; None when the breach is the whole day's
+    message: str
+
+
+@dataclass
+class IngestResult:
+    day: dt.date
+    clean: pa.Table
+    quarantine: pa.Table
+    breaches: list[Breach] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # tolerated oddities (extra columns)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaches
+
+    def summary(self) -> str:
+        head = (f"usage_logs {self.day}: {self.counts.get('rows_read', 0)} rows read, "
+                f"{self.counts.get('kept', 0)} kept, {self.counts.get('quarantined', 0)} quarantined")
+        return "; ".join([head, *(b.message for b in self.breaches)])
+
+
+class ContractBreach(Exception):
+    """A snapshot table (accounts, labels) cannot be used at all; the message names why."""
+
+    def __init__(self, breaches: list[Breach]):
+        self.breaches = breaches
+        super().__init__("; ".join(b.message for b in breaches))
+
+
+# ---- usage logs ------------------------------------------------------------------------
+def ingest_day(raw_root: Path, day: dt.date, settings: Settings) -> IngestResult:
+    """Read `usage_logs/date=D/*.parquet`; never raises for bad data, it reports it."""
+    raw_root = Path(raw_root)
+    suite = load_suite("usage_logs")
+    types = arrow_types(suite)
+    clean_schema = _clean_usage_schema(types)
+    folder = raw_root / "usage_logs" / f"date={day.isoformat()}"
+    result = IngestResult(day, clean_schema.empty_table(), QUARANTINE_SCHEMA.empty_table())
+
+    files, where = _data_files(folder), _rel(folder, raw_root)
+    if not folder.is_dir():
+        result.breaches.append(Breach("missing_day", where, f"no usage logs for {day}: {where} does not exist"))
+    elif not files:
+        result.breaches.append(Breach("empty_day", where, f"no usage logs for {day}: {where} holds no Parquet file"))
+    table = _read_all(files, raw_root, types, "usage_logs", result.breaches, result.notes, "ip")
+    result.counts = {"files": len(files), "rows_read": 0, "kept": 0, "quarantined": 0, "by_reason": {}}
+    if result.breaches:
+        return result
+    if table.num_rows == 0:
+        result.breaches.append(Breach("empty_day", where, f"no usage logs for {day}: {len(files)} file(s), no rows"))
+        return result
+
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+    con = _connect(settings)
+    con.register("raw_rows", table)
+    build_address_map(con, table.column("ip"), settings.hash_secret, "addresses")
+    split = row_split(suite, types, {"day_start": start, "day_end": start + dt.timedelta(days=1)},
+                      hidden=frozenset({"ip"}))
+    rules = (split, _malformed_address("ip"), unique_column_reason(suite))
+    keep = _split_rows(con, table.num_rows, *rules, order_by="ts, _i")
+    address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
+    clean = replace_address(_kept(table, keep), "ip", address_map, "ip_hash", "ip_prefix")
+    result.clean = clean.select(clean_schema.names).cast(clean_schema)
+    result.quarantine = _quarantine(
+        con, "r.request_id, r.account_id, r.ts", *rules,
+        source="list_extract($files, r._file + 1) AS source_file, $day::DATE AS date",
+        params={"files": [_rel(f, raw_root) for f in files], "day": day}).cast(QUARANTINE_SCHEMA)
+    con.close()
+
+    by_reason = _count_by_reason(result.quarantine)
+    rows, bad = table.num_rows, result.quarantine.num_rows
+    result.counts.update(rows_read=rows, kept=result.clean.num_rows, quarantined=bad,
+                         by_reason=by_reason, quarantine_share=bad / rows)
+    if bad / rows > settings.quarantine_max_share:
+        worst = ", ".join(f"{reason} {n}" for reason, n in by_reason.items())
+        result.breaches.append(Breach(
+            "quarantine_share", where,
+            f"{bad} of {rows} rows of {day} quarantined ({bad / rows:.1%}, limit "
+            f"{settings.quarantine_max_share:.1%}): {worst}"))
+    return result
+
+
+def _clean_usage_schema(types: dict[str, str]) -> pa.Schema:
+    """The contract's columns with `ip` replaced, in place, by its two keyed hashes."""
+    fields = []
+    for name, type_name in types.items():
+        if name == "ip":
+            fields += [("ip_hash", pa.string()), ("ip_prefix", pa.string())]
+        else:
+            fields.append((name, _arrow_type(type_name)))
+    return pa.schema(fields)
+
+
+# ---- accounts and labels ---------------------------------------------------------------
+def ingest_accounts(raw_root: Path, settings: Settings) -> tuple[pa.Table, pa.Table]:
+    """(clean, quarantine) of the accounts snapshot; `signup_ip` leaves as two keyed hashes.
+    Raises `ContractBreach` when the file cannot be used at all."""
+    raw_root = Path(raw_root)
+    suite = load_suite("accounts")
+    types = arrow_types(suite)
+    table = _read_snapshot(raw_root / "accounts" / "accounts.parquet", raw_root, types, "accounts",
+                           "signup_ip")
+    con = _connect(settings)
+    con.register("raw_rows", table)
+    build_address_map(con, table.column("signup_ip"), settings.hash_secret, "addresses")
+    rules = (row_split(suite, types, {}, hidden=frozenset({"signup_ip"})),
+             _malformed_address("signup_ip"), unique_column_reason(suite))
+    keep = _split_rows(con, table.num_rows, *rules, order_by="created_at, _i")
+    address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
+    clean = replace_address(_kept(table, keep), "signup_ip", address_map, "signup_ip_hash", "signup_prefix")
+    quarantine = _quarantine(con, "r.account_id", *rules, source="$file AS source_file",
+                             params={"file": "accounts/accounts.parquet"})
+    con.close()
+    return clean.drop_columns(_BOOKKEEPING), quarantine
+
+
+def ingest_labels(raw_root: Path, known_account_ids) -> tuple[pa.Table, pa.Table]:
+    """(clean, quarantine) of the enforcement labels; a verdict on an account the accounts
+    table does not hold is quarantined, not trusted. Raises `ContractBreach` when the file
+    cannot be used at all."""
+    raw_root = Path(raw_root)
+    suite = load_suite("enforcement_labels")
+    types = arrow_types(suite)
+    table = _read_snapshot(raw_root / "enforcement_labels" / "labels.parquet", raw_root, types,
+                           "enforcement_labels")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("raw_rows", table)
+    if isinstance(known_account_ids, (pa.Array, pa.ChunkedArray)):
+        known = known_account_ids.cast(pa.string())
+    else:
+        known = pa.array(list(known_account_ids), pa.string())
+    con.register("known_accounts", pa.table({"account_id": known}))
+    unknown = ("CASE WHEN account_id NOT IN (SELECT account_id FROM known_accounts WHERE account_id IS NOT NULL)"
+               f" THEN '{UNKNOWN_ACCOUNT}' END",
+               "'account_id=' || r.account_id || ' is not in the accounts table'")
+    rules = (row_split(suite, types, {}), unknown, unique_column_reason(suite))
+    keep = _split_rows(con, table.num_rows, *rules, order_by="decided_at, _i")
+    quarantine = _quarantine(con, "r.case_id, r.account_id", *rules, source="$file AS source_file",
+                             params={"file": "enforcement_labels/labels.parquet"})
+    con.close()
+    return _kept(table, keep).drop_columns(_BOOKKEEPING), quarantine
+
+
+def _read_snapshot(path: Path, raw_root: Path, types: dict[str, str], table_name: str,
+                   address_column: str | None = None) -> pa.Table:
+    breaches: list[Breach] = []
+    if not path.is_file():
+        raise ContractBreach([Breach("missing_file", _rel(path, raw_root),
+                                     f"{table_name}: {_rel(path, raw_root)} does not exist")])
+    table = _read_all([path], raw_root, types, table_name, breaches, [], address_column)
+    if breaches:
+        raise ContractBreach(breaches)
+    return table
+
+
+# ---- the split -------------------------------------------------------------------------
+_BOOKKEEPING = ["_bad_text", "_file", "_i"]
+
+
+def _malformed_address(column: str) -> tuple[str, str]:
+    """Reason and detail SQL of an address that did not parse (the value stays hidden)."""
+    return (f"CASE WHEN {column} IN (SELECT address FROM addresses WHERE address_hash IS NULL)"
+            f" THEN '{MALFORMED_IP}' END",
+            f"'{column} is not an IPv4 or IPv6 address'")
+
+
+def _split_rows(con: duckdb.DuckDBPyConnection, rows: int, split: RowSplit,
+                own_rule: tuple[str, str], unique: tuple[str, str], order_by: str) -> np.ndarray:
+    """Fill temp table `bad(_i, reason)` with the quarantined rows of `raw_rows` and return
+    the mask of rows kept. Only the few bad rows are materialized: the good ones stay in
+    Arrow. Precedence: text that is not UTF-8, the suite's rules in order, the table's own
+    rule (reason SQL, detail SQL), then duplicates: of the rows otherwise clean, the first
+    by `order_by` is kept, the rest quarantined. Duplicates are looked for by a sorted
+    64-bit hash first (much cheaper than grouping millions of strings); a hash collision
+    only adds a candidate, the ranking compares the values themselves."""
+    unique_col, duplicate = unique
+    _execute(con, f"""
+        CREATE OR REPLACE TEMP TABLE bad AS
+        SELECT _i, reason FROM (
+            SELECT _i, CASE WHEN _bad_text IS NOT NULL THEN '{NON_UTF8}'
+                            ELSE coalesce({split.reason_sql}, {own_rule[0]}) END AS reason
+            FROM raw_rows)
+        WHERE reason IS NOT NULL
+    """, split.params)
+    hashes = con.sql(f"SELECT hash({unique_col}) AS h FROM raw_rows "
+                     "WHERE _i NOT IN (SELECT _i FROM bad)").fetchnumpy()["h"]
+    ordered = np.sort(hashes)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if repeated.size:
+        con.register("repeated", pa.table({"h": repeated}))
+        _execute(con, f"""
+            INSERT INTO bad
+            SELECT _i, $duplicate FROM (
+                SELECT _i, row_number() OVER (PARTITION BY {unique_col} ORDER BY {order_by}) AS rank
+                FROM raw_rows
+                WHERE _i NOT IN (SELECT _i FROM bad) AND hash({unique_col}) IN (SELECT h FROM repeated))
+            WHERE rank > 1
+        """, {"duplicate": duplicate})
+    keep = np.ones(rows, dtype=bool)
+    keep[con.sql("SELECT _i FROM bad").fetchnumpy()["_i"]] = False
+    return keep
+
+
+def _kept(table: pa.Table, keep: np.ndarray) -> pa.Table:
+    return table if keep.all() else table.filter(keep)  # a clean day is not copied
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, keys: str, split: RowSplit,
+                own_rule: tuple[str, str], unique: tuple[str, str], source: str,
+                params: dict[str, Any]) -> pa.Table:
+    """The bad rows' `keys`, reason, a detail saying which value broke which rule, `source`."""
+    unique_col, duplicate = unique
+    sql = f"""
+        SELECT {keys}, b.reason,
+               CASE WHEN b.reason = $duplicate
+                        THEN '{unique_col}=' || r.{unique_col} || ' repeats an earlier row'
+                    WHEN b.reason = '{NON_UTF8}' THEN 'bytes that are not UTF-8 in ' || r._bad_text
+                    ELSE coalesce({split.detail_sql}, {own_rule[1]}) END AS detail,
+               {source}
+        FROM bad b JOIN raw_rows r USING (_i) ORDER BY _i
+    """
+    return con.sql(sql, params=_used(sql, {**split.params, **params, "duplicate": duplicate})).to_arrow_table()
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
+    con.execute(sql, _used(sql, params))
+
+
+def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters `sql` names: DuckDB refuses extra ones, and the reason and detail SQL
+    of a suite share one set."""
+    named = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in named}
+
+
+def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": settings.threads,
+                                 "memory_limit": settings.duckdb_memory_limit})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _count_by_reason(quarantine: pa.Table) -> dict[str, int]:
+    counts = quarantine.group_by("reason").aggregate([("reason", "count")]).to_pylist()
+    return dict(sorted(((r["reason"], r["reason_count"]) for r in counts), key=lambda kv: (-kv[1], kv[0])))
+
+
+# ---- reading files ---------------------------------------------------------------------
+def _data_files(folder: Path) -> list[Path]:
+    """Parquet files of a folder, in name order; hidden and `_` files are writers' leftovers."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.parquet")
+                  if p.is_file() and not p.name.startswith((".", "_")))
+
+
+def _read_all(files: list[Path], raw_root: Path, types: dict[str, str], table_name: str,
+              breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table:
+    """All files as one table of the contract's columns plus `_bad_text` (first column with
+    non-UTF-8 bytes), `_file` and `_i` (the row's place, for a deterministic "first").
+    Every file is checked, so one run names every broken file. The address column is read
+    dictionary-encoded: it is hashed per distinct value."""
+    schema = pa.schema([(c, _arrow_type(t)) for c, t in types.items()])
+    tables = []
+    for index, path in enumerate(files):
+        table = _read_file(path, _rel(path, raw_root), schema, table_name, breaches, notes,
+                           address_column)
+        if table is not None:
+            tables.append(_with_bad_text(table).append_column(
+                "_file", pa.array(np.full(table.num_rows, index, np.int32))))
+    if breaches or not tables:
+        empty = _read_schema(schema, address_column).empty_table()
+        tables = [_with_bad_text(empty).append_column("_file", pa.array([], pa.int32()))]
+    table = pa.concat_tables(tables).unify_dictionaries()  # one address dictionary to hash
+    return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _read_file(path: Path, rel: str, schema: pa.Schema, table_name: str,
+               breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table | None:
+    try:
+        found = pq.ParquetFile(path).schema_arrow
+    except Exception as error:  # any footer problem: zero bytes, truncated, bad magic
+        breaches.append(Breach("unreadable_file", rel,
+                               f"{rel}: not a readable Parquet file ({_reason_text(error)})"))
+        return None
+    missing = [c for c in schema.names if c not in found.names]
+    if len(missing) > len(schema) / 2:
+        breaches.append(Breach("foreign_table", rel,
+                               f"{rel}: not a {table_name} file: {len(missing)} of its "
+                               f"{len(schema)} columns missing (has {', '.join(found.names)})"))
+        return None
+    if missing:
+        breaches.append(Breach("missing_column", rel, f"{rel}: column(s) missing: {', '.join(missing)}"))
+    retyped = [f"{f.name} is {_plain(found.field(f.name).type)}, contract says {f.type}"
+               for f in schema
+               if f.name in found.names and not _same_type(found.field(f.name).type, f.type)]
+    if retyped:
+        breaches.append(Breach("retyped_column", rel, f"{rel}: retyped column(s): {'; '.join(retyped)}"))
+    if missing or retyped:
+        return None
+    extra = [c for c in found.names if c not in schema.names]
+    if extra:
+        notes.append(f"{rel}: extra column(s) {', '.join(extra)} ignored")
+    try:
+        parquet = pq.ParquetFile(path, page_checksum_verification=True,
+                                 read_dictionary=[address_column] if address_column else None)
+        table = parquet.read(columns=schema.names)
+    except Exception as error:  # corrupt pages: flipped bytes, bad compression
+        breaches.append(Breach("unreadable_file", rel,
+                               f"{rel}: data cannot be decoded ({_reason_text(error)})"))
+        return None
+    return table.cast(_read_schema(schema, address_column))
+
+
+def _read_schema(schema: pa.Schema, address_column: str | None) -> pa.Schema:
+    if address_column is None:
+        return schema
+    return schema.set(schema.get_field_index(address_column),
+                      pa.field(address_column, pa.dictionary(pa.int32(), pa.string())))
+
+
+def _plain(data_type: pa.DataType) -> pa.DataType:
+    return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
+
+
+def _with_bad_text(table: pa.Table) -> pa.Table:
+    """Null out string values that are not UTF-8 (DuckDB refuses them) and name, per row,
+    in `_bad_text`, the first column that held one. A full UTF-8 check is fast; the slow
+    path only runs for a column that fails it."""
+    bad_text = np.full(table.num_rows, None, dtype=object)
+    for i, name in enumerate(table.column_names):
+        column = table.column(name)
+        if not pa.types.is_string(_plain(column.type)):
+            continue
+        try:
+            column.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            text = column.cast(pa.string()) if column.type != pa.string() else column
+            bad = _invalid_utf8_mask(text)
+        bad_text[bad & np.equal(bad_text, None)] = name
+        mended = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
+        if column.type != pa.string():
+            mended = pc.dictionary_encode(mended)
+        table = table.set_column(i, name, mended)
+    return table.append_column("_bad_text", pa.array(bad_text, pa.string()))
+
+
+def _invalid_utf8_mask(column: pa.ChunkedArray) -> np.ndarray:
+    raw = pa.chunked_array([chunk.view(pa.binary()) for chunk in column.chunks], pa.binary())
+    con = duckdb.connect()
+    con.register("texts", pa.table({"i": np.arange(len(raw), dtype=np.int64), "b": raw}))
+    rows = con.sql("SELECT i FROM texts WHERE b IS NOT NULL AND try(decode(b)) IS NULL").fetchnumpy()["i"]
+    con.close()
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+def _same_type(found: pa.DataType, expected: pa.DataType) -> bool:
+    found = _plain(found)
+    return found == expected or (found in _STRING_TYPES and expected in _STRING_TYPES)
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    if name.startswith("timestamp["):  # "timestamp[us, tz=UTC]"
+        unit, tz = name[len("timestamp["):-1].split(", tz=")
+        return pa.timestamp(unit, tz=tz)
+    return pa.type_for_alias(name)
+
+
+def _reason_text(error: Exception) -> str:
+    first_line = (str(error).strip() or "no detail").splitlines()[0]
+    return f"{type(error).__name__}: {first_line}"
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
