@@ -1,0 +1,361 @@
+"""Campaigns: groups of accounts linked by shared keys, with stable ids and evidence.
+
+`build_campaigns` turns the day's linkage keys into a graph, keeps only the links that
+enough independent traces support, and takes connected components: components of two or
+more accounts are campaigns. Per account it computes the catalogue's `campaign` features;
+per campaign, the evidence an investigator reads. `summarize_campaigns` adds the members'
+scores and gives the published campaigns rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from features import linkage as lk
+from features.linkgraph import components, key_pairs, pair_links, ranks, runs, stars, wide_key_links
+
+FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """When keys of one kind link accounts.
+
+    max_accounts: a key held by more accounts is a crowd (a big ISP range, a carrier NAT, a
+      popular prompt or client) and is dropped: it would glue strangers together.
+    counts_at: shared keys of this kind that make one line of evidence for a pair.
+    alone_at: shared keys of this kind that link a pair without other evidence (None: never).
+    family: kinds of one family are one line of evidence, not two (None: its own).
+    """
+
+    max_accounts: int
+    counts_at: int = 1
+    alone_at: int | None = None
+    family: str | None = None
+
+
+# A link needs two lines of evidence (two kinds of shared trace), except a shared payment
+# instrument, three address ranges shared the same day (a rotating proxy pool) or ten
+# synchronized minutes, each strong enough alone. Synchronized minutes count only when
+# repeated (one is chance). The address ranges used on the day and the sign-up address are
+# one family: neighbours on one ISP range would otherwise share two kinds of trace just by
+# living there.
+# Crowd limits are the ones `linkage_keys` already applied.
+DEFAULT_RULES: Mapping[str, KindRule] = {
+    lk.PAYMENT: KindRule(lk.MAX_HOLDERS[lk.PAYMENT], alone_at=1),
+    lk.CARD_BIN_SIGNUP: KindRule(lk.MAX_HOLDERS[lk.CARD_BIN_SIGNUP]),
+    lk.ADDRESS_RANGE: KindRule(lk.MAX_HOLDERS[lk.ADDRESS_RANGE], alone_at=3, family="network"),
+    lk.SIGNUP_ADDRESS: KindRule(lk.MAX_HOLDERS[lk.SIGNUP_ADDRESS], family="network"),
+    lk.SIGNUP_CLIENT: KindRule(lk.MAX_HOLDERS[lk.SIGNUP_CLIENT]),
+    lk.TEMPLATE: KindRule(lk.MAX_HOLDERS[lk.TEMPLATE]),
+    lk.SYNC_MINUTE: KindRule(lk.MAX_HOLDERS[lk.SYNC_MINUTE], counts_at=3, alone_at=10),
+}
+
+# Evidence wording per key kind; `units` counts distinct shared things (instruments, BINs,
+# ranges, minutes), `s`/`es` pluralize them.
+EVIDENCE = {
+    lk.PAYMENT: "{accounts} accounts share {units} payment instrument{s}",
+    lk.CARD_BIN_SIGNUP: (
+        "{accounts} accounts signed up within a day of each other with cards of {units} BIN{s}"
+    ),
+    lk.ADDRESS_RANGE: "{accounts} accounts share {units} address range{s}",
+    lk.SIGNUP_ADDRESS: "{accounts} accounts signed up from {units} shared address{es} or range{s}",
+    lk.SIGNUP_CLIENT: "{accounts} accounts signed up with {units} identical client string{s}",
+    lk.TEMPLATE: "{accounts} accounts share near-identical prompt templates",
+    lk.SYNC_MINUTE: "{accounts} accounts active in the same minutes on {units} occasion{s}",
+}
+# Kinds whose key is `unit|window`: the unit (BIN, minute) is what the evidence counts.
+_WINDOWED = (lk.CARD_BIN_SIGNUP, lk.SYNC_MINUTE)
+
+MEMBER_COLUMNS = [
+    "account_id",
+    "campaign_id",
+    "campaign_size",
+    "campaign_requests",
+    "campaign_cot_share",
+    "campaign_template_concentration",
+    "campaign_sync_share",
+    "campaign_labeled_share",
+]
+
+
+@dataclass(frozen=True)
+class CampaignsDay:
+    """members: one row per account active on the day, `MEMBER_COLUMNS` (campaign_id null
+    when alone). campaigns: one row per campaign: campaign_id, n_accounts, requests,
+    evidence (list of sentences), account_ids (its members, for `summarize_campaigns`)."""
+
+    members: pd.DataFrame
+    campaigns: pd.DataFrame
+
+
+def build_campaigns(
+    keys: pd.DataFrame,
+    usage_day_stats: pd.DataFrame,
+    labels: pd.DataFrame,
+    previous_members: pd.DataFrame | None,
+    day: dt.date,
+    *,
+    rules: Mapping[str, KindRule] = DEFAULT_RULES,
+    narrow_accounts: int = 20,
+    min_lift: float = 5.0,
+    min_co_holders: int = 5,
+    template_bands: int = lk.TEMPLATE_BANDS,
+    top_templates: int = 3,
+) -> CampaignsDay:
+    """Campaigns of `day` from its linkage keys (`features.linkage.linkage_keys`, distinct
+    rows), its request stats (`features.linkage.usage_day_stats`), the enforcement labels
+    and the previous day's members (account_id, campaign_id; None on the first day).
+
+    Links (see `features.linkgraph`): pairs holding a common key of at most
+    `narrow_accounts` holders are judged by `rules`; holders of a wider key link when they
+    also share a key of another kind, when at least `min_co_holders` of them do and
+    `min_lift` times more than chance would put together (two big keys always overlap a
+    little, and across thousands of key pairs a little overlap of strangers is certain).
+    The narrow limit is low because pairs of two fairly common keys (a range of 40
+    accounts, a BIN with 40 sign-ups that day) also meet by chance among 250k accounts;
+    above it, the lift test judges.
+
+    Campaign features per account, a lone account being a group of one:
+    - campaign_size, campaign_requests, campaign_cot_share (the group's step-by-step share);
+    - campaign_template_concentration: share of the group's requests on its
+      `top_templates` commonest SimHash band values, best band (near-duplicate variants of
+      a template keep most of their bands, so a band value stands for a template);
+    - campaign_sync_share: share of the account's requests in minutes when another member
+      is active too;
+    - campaign_labeled_share: share of the OTHER members whose latest verdict decided by the
+      end of `day` is `distillation`: never the account's own verdict (that would leak its
+      label into its own feature) and never a later one.
+    """
+    codes, accounts = pd.factorize(
+        pd.concat([usage_day_stats.account_id, keys.account_id], ignore_index=True)
+    )
+    accounts = np.asarray(accounts, dtype=object)
+    n = len(accounts)
+    kept = _prune_crowds(keys.assign(acc=codes[len(usage_day_stats):]), rules)
+    component = components(n, *_links(kept, n, rules, narrow_accounts, min_lift, min_co_holders))
+    size = np.bincount(component)[component]
+
+    stats = usage_day_stats.assign(acc=codes[: len(usage_day_stats)])
+    members = pd.DataFrame(
+        {
+            "account_id": accounts,
+            "campaign_id": _campaign_ids(accounts, component, size, previous_members, day),
+            "campaign_size": size.astype(np.int64),
+        }
+    )
+    requests = np.bincount(stats.acc, stats.requests, minlength=n)
+    group_requests = np.bincount(component, requests)
+    group_cot = np.bincount(component[stats.acc], stats.cot_requests,
+                            minlength=len(group_requests))
+    members["campaign_requests"] = group_requests[component].astype(np.int64)
+    members["campaign_cot_share"] = _share(group_cot, group_requests)[component]
+    members["campaign_template_concentration"] = _template_concentration(
+        stats, component, group_requests, template_bands, top_templates
+    )[component]
+    members["campaign_sync_share"] = _sync_share(stats, component, size, requests)
+    members["campaign_labeled_share"] = _labeled_share(
+        members.account_id.to_numpy(object), component, size, labels, day
+    )
+    campaigns = _campaign_rows(members, kept, list(rules))
+    members = members[MEMBER_COLUMNS].sort_values("account_id", ignore_index=True)
+    return CampaignsDay(members=members, campaigns=campaigns)
+
+
+def _links(
+    kept: pd.DataFrame, n: int, rules: Mapping[str, KindRule], narrow_accounts: int,
+    min_lift: float, min_co_holders: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """All links: narrow keys' pairs by the rules; wide keys by co-holding or alone."""
+    rule = list(rules.values())
+    acc, key, kind, holders = (kept[c].to_numpy() for c in ("acc", "key_code", "kind", "holders"))
+    narrow = holders <= narrow_accounts
+    counts_at = np.array([r.counts_at for r in rule])
+    alone_at = np.array([r.alone_at or np.iinfo(np.int64).max for r in rule])
+    family = pd.factorize(pd.Series([r.family or k for k, r in rules.items()]))[0]
+    single = counts_at[kind] == 1  # one shared key is one line of evidence
+    wide = ~narrow & single
+    alone_wide = wide & (alone_at[kind] == 1)
+    links = [
+        pair_links(*key_pairs(acc[narrow], key[narrow], kind[narrow]), n, counts_at, alone_at,
+                   family),
+        stars(key[alone_wide], acc[alone_wide]),
+        wide_key_links(acc, key, family[kind], wide, single, n, min_lift, min_co_holders),
+    ]
+    return np.concatenate([lo for lo, _ in links]), np.concatenate([hi for _, hi in links])
+
+
+def summarize_campaigns(
+    campaigns: pd.DataFrame, scores: pd.DataFrame, day: dt.date, *, quantile: float = 0.9
+) -> pd.DataFrame:
+    """The published campaigns rows (outputs.md) of `day`.
+
+    risk_score is the `quantile` of the members' risk scores. Not the mean: a hydra's
+    accounts each look light, and a few members caught with strong evidence should carry the
+    group. Not the max: one wrongly scored account would condemn a benign group. The 0.9
+    quantile needs about a tenth of the group to look risky.
+    """
+    members = campaigns[["campaign_id", "account_ids"]].explode("account_ids")
+    members = members.rename(columns={"account_ids": "account_id"}).merge(
+        scores[["account_id", "risk_score", "risk_tier"]], on="account_id", how="left"
+    )
+    members["flagged"] = members.risk_tier.isin(FLAGGED_TIERS)
+    by_campaign = members.groupby("campaign_id")
+    out = campaigns[["campaign_id", "n_accounts", "requests", "evidence"]].set_index("campaign_id")
+    out["n_flagged"] = by_campaign.flagged.sum()
+    out["risk_score"] = by_campaign.risk_score.quantile(quantile)
+    out = out.reset_index()
+    out.insert(0, "score_date", day)
+    out = out.astype({"n_accounts": "int64", "n_flagged": "int64", "requests": "int64",
+                      "risk_score": "float64"})
+    columns = ["score_date", "campaign_id", "n_accounts", "n_flagged", "requests",
+               "risk_score", "evidence"]
+    return out[columns].sort_values(["risk_score", "campaign_id"], ascending=[False, True],
+                                    ignore_index=True)
+
+
+def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:
+    """Keys of the ruled kinds held by 2 to `max_accounts` accounts, with integer codes:
+    kind (position in `rules`), key_code, holders (beside acc, the account's code)."""
+    kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
+    key_code = pd.factorize(pd.factorize(keys.key)[0] * len(rules) + kind)[0]
+    holders = np.bincount(key_code)[key_code] if len(key_code) else key_code
+    # Kinds without a rule (code -1) get the appended limit 0: dropped.
+    limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
+    keep = (holders >= 2) & (holders <= limit)
+    kept = keys[keep].assign(kind=kind[keep], holders=holders[keep])
+    kept["key_code"] = pd.factorize(key_code[keep])[0]
+    return kept.reset_index(drop=True)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.divide(part, whole, out=np.zeros(len(whole)), where=whole > 0)
+
+
+def _template_concentration(
+    stats: pd.DataFrame, component: np.ndarray, group_requests: np.ndarray, bands: int, top: int
+) -> np.ndarray:
+    """Per component: the best band's share of requests on its `top` commonest values."""
+    comp = component[stats.acc].astype(np.int64)
+    requests = stats.requests.to_numpy()
+    best = np.zeros(len(group_requests))
+    for band in lk.simhash_bands(stats.prompt_simhash.to_numpy(np.int64), bands):
+        values, inverse = np.unique((comp << 32) | band, return_inverse=True)
+        count = np.bincount(inverse, requests)
+        owner = values >> 32
+        order = np.lexsort((-count, owner))
+        owner, count = owner[order], count[order]
+        starts, ends = runs(owner)
+        rank = ranks(ends - starts)
+        top_sum = np.bincount(owner[rank < top], count[rank < top], minlength=len(best))
+        best = np.maximum(best, top_sum)
+    return _share(best, group_requests)
+
+
+def _sync_share(
+    stats: pd.DataFrame, component: np.ndarray, size: np.ndarray, requests: np.ndarray
+) -> np.ndarray:
+    """Share of each account's requests in minutes when another member is active."""
+    grouped = stats[size[stats.acc] >= 2]
+    per_minute = grouped.groupby(["acc", "minute"], sort=False).requests.sum().reset_index()
+    per_minute["comp"] = component[per_minute.acc]
+    together = per_minute.groupby(["comp", "minute"]).acc.transform("size") >= 2
+    synced = per_minute[together]
+    return _share(np.bincount(synced.acc, synced.requests, minlength=len(requests)), requests)
+
+
+def _labeled_share(
+    accounts: np.ndarray, component: np.ndarray, size: np.ndarray, labels: pd.DataFrame,
+    day: dt.date,
+) -> np.ndarray:
+    """Share of the other members whose latest verdict by the end of `day` is distillation."""
+    cutoff = pd.Timestamp(day + dt.timedelta(days=1))
+    if labels.decided_at.dt.tz is not None:
+        cutoff = cutoff.tz_localize("UTC")
+    decided = labels[labels.decided_at < cutoff]
+    latest = decided.sort_values(["decided_at", "case_id"]).drop_duplicates(
+        "account_id", keep="last"
+    )
+    convicted = latest.account_id[latest.decision == "distillation"].to_numpy(object)
+    own = np.isin(accounts, convicted).astype(np.float64)
+    others = np.bincount(component, own)[component] - own
+    return _share(others, (size - 1).astype(np.float64))
+
+
+def _campaign_ids(
+    accounts: np.ndarray, component: np.ndarray, size: np.ndarray,
+    previous: pd.DataFrame | None, day: dt.date,
+) -> np.ndarray:
+    """Campaign id per account (None when alone).
+
+    A campaign takes the previous id it shares most members with; when several campaigns
+    claim one previous id (a split), the largest overlap keeps it (ties: the campaign with
+    the smallest member id). On a merge the merged group takes the id of its largest part.
+    Every other campaign gets a new id from its smallest member id and the day.
+    """
+    grouped = np.flatnonzero(size >= 2)
+    current = pd.DataFrame({"account_id": accounts[grouped], "comp": component[grouped]})
+    first = current.groupby("comp").account_id.min()
+    ids = pd.Series([_new_id(a, day) for a in first], index=first.index, dtype=object)
+    if previous is not None:
+        overlap = (
+            current.merge(previous.dropna(subset=["campaign_id"]), on="account_id")
+            .groupby(["comp", "campaign_id"]).size().rename("overlap").reset_index()
+        )
+        overlap["first"] = first.reindex(overlap.comp).to_numpy()
+        best = overlap.sort_values(["overlap", "campaign_id"], ascending=[False, True])
+        best = best.drop_duplicates("comp")
+        kept = best.sort_values(["overlap", "first"], ascending=[False, True])
+        kept = kept.drop_duplicates("campaign_id")
+        ids.loc[kept.comp.to_numpy()] = kept.campaign_id.to_numpy()
+    out = np.full(len(accounts), None, dtype=object)
+    out[grouped] = ids.reindex(component[grouped]).to_numpy()
+    return out
+
+
+def _new_id(first_member: str, day: dt.date) -> str:
+    return "cmp-" + hashlib.sha256(f"{first_member}|{day.isoformat()}".encode()).hexdigest()[:16]
+
+
+def _campaign_rows(members: pd.DataFrame, kept: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
+    """One row per campaign: campaign_id, n_accounts, requests, evidence, account_ids."""
+    grouped = members[members.campaign_id.notna()]
+    rows = grouped.groupby("campaign_id").agg(
+        n_accounts=("account_id", "size"),
+        requests=("campaign_requests", "first"),
+        account_ids=("account_id", list),
+    )
+    # Every campaign has evidence: its links come from keys its members share.
+    rows["evidence"] = _evidence(kept, members.campaign_id.to_numpy(), kinds)
+    return rows.reset_index()[["campaign_id", "n_accounts", "requests", "evidence", "account_ids"]]
+
+
+def _evidence(kept: pd.DataFrame, campaign_of: np.ndarray, kinds: list[str]) -> pd.Series:
+    """Sentences per campaign id, the most widely shared trace first."""
+    keys = kept.assign(campaign_id=campaign_of[kept.acc]).dropna(subset=["campaign_id"])
+    keys = keys[keys.groupby(["campaign_id", "key_code"]).acc.transform("size") >= 2]
+    windowed = keys.key_kind.isin(_WINDOWED)
+    unit = keys.key.copy()
+    unit[windowed] = keys.key[windowed].str.split("|", n=1).str[0]
+    per_kind = (
+        keys.assign(unit=unit)
+        .groupby(["campaign_id", "key_kind"])
+        .agg(accounts=("acc", "nunique"), units=("unit", "nunique"))
+        .reset_index()
+    )
+    per_kind["order"] = per_kind.key_kind.map(kinds.index)
+    per_kind = per_kind.sort_values(["campaign_id", "accounts", "order"],
+                                    ascending=[True, False, True])
+    per_kind["text"] = [
+        EVIDENCE[kind].format(
+            accounts=a, units=u, s="" if u == 1 else "s", es="" if u == 1 else "es"
+        )
+        for kind, a, u in zip(per_kind.key_kind, per_kind.accounts, per_kind.units)
+    ]
+    return per_kind.groupby("campaign_id", sort=False).text.agg(list)

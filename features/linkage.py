@@ -1,0 +1,167 @@
+"""Linkage keys: the traces that accounts of one operator share.
+
+A hydra network spreads its traffic over many accounts that each look like a light user;
+what gives it away is what they have in common. `linkage_keys` turns a day of clean usage
+and the accounts snapshot into `(account_id, key_kind, key)` rows; two accounts holding the
+same key are candidates for a link, and `features.campaigns` decides which links count.
+
+Everything here is an Ibis expression built from portable operations (integer bit ops,
+epoch arithmetic, string concatenation), so the same keys come out of DuckDB and PySpark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+import ibis
+
+# key_kind values, also used by `features.campaigns` for its rules and evidence wording.
+PAYMENT = "payment"  # payment instrument fingerprint
+CARD_BIN_SIGNUP = "card_bin_signup"  # card BIN x sign-up day window
+ADDRESS_RANGE = "address_range"  # usage ip_prefix on day D
+SIGNUP_ADDRESS = "signup_address"  # sign-up address or its range
+SIGNUP_CLIENT = "signup_client"  # sign-up user agent
+TEMPLATE = "template"  # SimHash band of a reused prompt template
+SYNC_MINUTE = "sync_minute"  # minute x ASN of activity (SynchroTrap)
+# Keys held by more accounts are crowds (a busy ISP range, a popular client, a busy
+# network-minute) under the default rules of `features.campaigns`; they are dropped here
+# so they never leave the engine. A hydra's template may be held by thousands.
+MAX_HOLDERS = {
+    PAYMENT: 1000,
+    CARD_BIN_SIGNUP: 1000,
+    ADDRESS_RANGE: 1000,
+    SIGNUP_ADDRESS: 1000,
+    SIGNUP_CLIENT: 1000,
+    TEMPLATE: 5000,
+    SYNC_MINUTE: 50,
+}
+
+SECONDS_PER_DAY = 86_400
+# SimHash bands: pairs within TEMPLATE_BANDS - 1 differing bits share a band.
+TEMPLATE_BANDS = 4
+
+
+def simhash_bands(simhash, bands: int = TEMPLATE_BANDS) -> list:
+    """Split a 64-bit SimHash into `bands` contiguous bit fields (the last takes the rest).
+
+    Pigeonhole: two hashes that differ in fewer than `bands` bits agree exactly on at least
+    one band, so equal bands find every near-duplicate pair without comparing pairs.
+    Masking after the (arithmetic) shift makes the sign of the int64 irrelevant. Works on
+    an Ibis integer column and on a numpy int64 array alike (the same bits either side).
+    """
+    if not 2 <= bands <= 32:
+        raise ValueError(f"bands must be 2 to 32, got {bands}")
+    width = 64 // bands
+    out = []
+    for i in range(bands):
+        bits = width if i < bands - 1 else 64 - width * (bands - 1)
+        out.append((simhash >> (width * i)) & ((1 << bits) - 1))
+    return out
+
+
+def _keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> tuple[str, ibis.Table]:
+    keys = table.select(account_id=table.account_id, key_kind=ibis.literal(kind), key=key)
+    return kind, keys.filter(keys.key.notnull()).distinct()
+
+
+def _account_keys(accounts: ibis.Table) -> list[tuple[str, ibis.Table]]:
+    """Keys from the sign-up record: payment, card BIN burst, sign-up address and client."""
+    with_pay = accounts.filter(accounts.payment_fingerprint.notnull())
+    with_bin = accounts.filter(accounts.card_bin.notnull())
+    created = with_bin.created_at.epoch_seconds()
+    # Two 1-day grids 12 h apart: any two sign-ups less than 12 h apart share a window in
+    # at least one grid, so a burst straddling a window edge is not cut in two.
+    windows = [
+        (created // SECONDS_PER_DAY).cast("string"),
+        "h" + ((created + SECONDS_PER_DAY // 2) // SECONDS_PER_DAY).cast("string"),
+    ]
+    return [
+        _keys(with_pay, PAYMENT, with_pay.payment_fingerprint),
+        *(_keys(with_bin, CARD_BIN_SIGNUP, with_bin.card_bin + "|" + w) for w in windows),
+        _keys(accounts, SIGNUP_ADDRESS, "ip|" + accounts.signup_ip_hash),
+        _keys(accounts, SIGNUP_ADDRESS, "range|" + accounts.signup_prefix),
+        _keys(accounts, SIGNUP_CLIENT, accounts.signup_user_agent),
+    ]
+
+
+def linkage_keys(
+    usage: ibis.Table,
+    accounts: ibis.Table,
+    day: dt.date,
+    *,
+    template_bands: int = TEMPLATE_BANDS,
+    min_template_requests: int = 2,
+    max_holders: Mapping[str, int] = MAX_HOLDERS,
+) -> ibis.Table:
+    """`(account_id, key_kind, key)`, distinct, for every account active on `day`; a key is
+    kept when held by 2 to `max_holders[kind]` accounts (one holder links nothing).
+
+    - payment: the payment instrument fingerprint.
+    - card_bin_signup: card BIN x sign-up day window (two grids 12 h apart).
+    - signup_address: the sign-up address hash, and its range hash.
+    - signup_client: the sign-up user agent.
+    - address_range: each `ip_prefix` the account used on the day.
+    - template: each SimHash band (`template_bands` bands: near-duplicates within
+      `template_bands - 1` bits share a band) seen in at least `min_template_requests` of
+      the account's requests. A template is something reused; one-off prompts would only
+      add chance band collisions (a 16-bit band repeats by chance across 2M requests).
+    - sync_minute: minute x ASN of each request, SynchroTrap-style: accounts repeatedly
+      active in the same minute from the same network. The ASN is the constraint that
+      keeps a minute from being a crowd of every active account.
+
+    Only accounts active on `day` and created by its end get keys: the snapshot may hold
+    sign-ups from later days, which a run for `day` must not see.
+    """
+    end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * SECONDS_PER_DAY
+    active = usage.select("account_id").distinct()
+    known = accounts.filter(accounts.created_at.epoch_seconds() < end_of_day)
+    known = known.semi_join(active, "account_id")
+
+    keys = _account_keys(known)
+    keys.append(_keys(usage, ADDRESS_RANGE, usage.ip_prefix))
+    minute = (usage.ts.epoch_seconds() // 60).cast("string")
+    keys.append(_keys(usage, SYNC_MINUTE, minute + "|" + usage.asn.cast("string")))
+    keys.extend(_template_keys(usage, template_bands, min_template_requests))
+    by_kind: dict[str, list[ibis.Table]] = {}
+    for kind, table in keys:
+        by_kind.setdefault(kind, []).append(table)
+    return ibis.union(
+        *(_shared(ibis.union(*tables), max_holders[kind]) for kind, tables in by_kind.items()),
+        distinct=False,
+    )
+
+
+def _shared(keys: ibis.Table, max_holders: int) -> ibis.Table:
+    holders = keys.group_by("key").aggregate(holders=keys.account_id.nunique())
+    kept = holders.filter((holders.holders >= 2) & (holders.holders <= max_holders))
+    return keys.semi_join(kept, "key")
+
+
+def _template_keys(
+    usage: ibis.Table, bands: int, min_requests: int
+) -> list[tuple[str, ibis.Table]]:
+    out = []
+    for i, band in enumerate(simhash_bands(usage.prompt_simhash, bands)):
+        per_account = usage.group_by(usage.account_id, value=band).aggregate(
+            requests=usage.count()
+        )
+        reused = per_account.filter(per_account.requests >= min_requests)
+        out.append(
+            _keys(reused, TEMPLATE, ibis.literal(f"{i}:") + reused.value.cast("string"))
+        )
+    return out
+
+
+def usage_day_stats(usage: ibis.Table) -> ibis.Table:
+    """The day's requests per account x minute x SimHash: what `build_campaigns` needs for
+    group volume, chain-of-thought share, template concentration and synchronized minutes.
+
+    Columns: account_id, minute (int64, minutes since the epoch), prompt_simhash,
+    requests, cot_requests (int64).
+    """
+    minute = usage.ts.epoch_seconds() // 60
+    return usage.group_by(usage.account_id, usage.prompt_simhash, minute=minute).aggregate(
+        requests=usage.count(),
+        cot_requests=usage.cot_elicitation.cast("int64").sum(),
+    )

@@ -1,0 +1,137 @@
+"""The account graph behind campaigns, in numpy: links from shared keys, then connected
+components.
+
+Accounts, keys and key kinds arrive as integer codes (one row per distinct account x key).
+Nothing loops over accounts or pairs in Python. Two ways to find links keep the work
+bounded:
+- a narrow key (few holders) lists its pairs, and each pair counts its shared keys per
+  kind: at most m(m-1)/2 pairs for a key of m holders;
+- a wide key (a hydra's template is held by thousands of accounts) would list millions of
+  pairs, so it links instead the accounts that hold it together with one same key of
+  another kind: such a group shares two lines of evidence, a clique under the pair rule,
+  and a star from any one member connects it just as well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def key_pairs(
+    account: np.ndarray, key: np.ndarray, kind: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (lo < hi) of accounts holding the same key, with that key's kind.
+
+    Sorting by key then account puts each key's holders side by side; the holder at rank r
+    of a key pairs with the ranks after it.
+    """
+    order = np.argsort(key.astype(np.int64) * (int(account.max(initial=0)) + 1) + account)
+    account, key, kind = account[order], key[order], kind[order]
+    starts, ends = runs(key)
+    partners = np.repeat(ends, ends - starts) - np.arange(len(key)) - 1
+    left = np.repeat(np.arange(len(key)), partners)
+    right = left + 1 + ranks(partners)
+    return account[left], account[right], kind[left]
+
+
+def pair_links(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    kind: np.ndarray,
+    n_accounts: int,
+    counts_at: np.ndarray,
+    alone_at: np.ndarray,
+    family: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that share keys of two families of kinds (a kind counts once the pair shares
+    `counts_at[kind]` of its keys; kinds of one `family[kind]` are one line of evidence),
+    or `alone_at[kind]` keys of one kind."""
+    n_kinds = len(counts_at)
+    # One sort (no inverse): runs of equal pair x kind.
+    pair_kind = np.sort((lo.astype(np.int64) * n_accounts + hi) * n_kinds + kind)
+    starts, ends = runs(pair_kind)
+    shared = ends - starts
+    pair, kind = np.divmod(pair_kind[starts], n_kinds)
+    counted = shared >= counts_at[kind]
+    n_families = int(family.max(initial=0)) + 1
+    pair_family = np.unique(pair[counted] * n_families + family[kind[counted]])
+    evidence_pair = pair_family // n_families
+    first, last = runs(evidence_pair)
+    two_families = evidence_pair[first[last - first >= 2]]
+    alone = pair[shared >= alone_at[kind]]
+    return np.divmod(np.union1d(two_families, alone), n_accounts)
+
+
+def wide_key_links(
+    account: np.ndarray,
+    key: np.ndarray,
+    kind: np.ndarray,
+    wide: np.ndarray,
+    partner: np.ndarray,
+    n_accounts: int,
+    min_lift: float,
+    min_co_holders: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Star links among the holders of a wide key who also hold one partner key of another
+    kind (or family of kinds, if `kind` holds families), when they are at least
+    `min_co_holders` and `min_lift` times the co-holders chance would give (holders of
+    one x holders of the other / accounts). `wide` and `partner` are row masks."""
+    holders = np.bincount(key).astype(np.float64)
+    w = np.flatnonzero(wide)
+    p = np.flatnonzero(partner)
+    p = p[np.argsort(account[p], kind="stable")]
+    # Join each wide row to the partner rows of its account.
+    begin = np.searchsorted(account[p], account[w], side="left")
+    count = np.searchsorted(account[p], account[w], side="right") - begin
+    w_rows = np.repeat(w, count)
+    p_rows = p[np.repeat(begin, count) + ranks(count)]
+    other = kind[w_rows] != kind[p_rows]
+    w_rows, p_rows = w_rows[other], p_rows[other]
+    n_keys = len(holders)
+    group = key[w_rows].astype(np.int64) * n_keys + key[p_rows]
+    order = np.argsort(group)
+    group, member = group[order], account[w_rows][order]
+    starts, ends = runs(group)
+    wide_key, partner_key = np.divmod(group[starts], n_keys)
+    expected = holders[wide_key] * holders[partner_key] / n_accounts
+    together = ends - starts
+    linked = together >= np.maximum(min_co_holders, min_lift * expected)
+    return _stars(starts[linked], ends[linked], member)
+
+
+def stars(group: np.ndarray, account: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Links from one account of each group to its others: enough to put a group all of
+    whose pairs are linked into one component."""
+    order = np.argsort(group)
+    return _stars(*runs(group[order]), account[order])
+
+
+def components(n_accounts: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Connected component label of each account (an account with no link is alone)."""
+    graph = coo_matrix(
+        (np.ones(len(lo), dtype=np.int8), (lo, hi)), shape=(n_accounts, n_accounts)
+    )
+    return connected_components(graph, directed=False)[1]
+
+
+def runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of each run of equal values."""
+    if len(sorted_values) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    return starts, np.r_[starts[1:], len(sorted_values)]
+
+
+def ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, …, c-1 for each count c, concatenated."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _stars(starts: np.ndarray, ends: np.ndarray, member: np.ndarray):
+    """Links from the first member of each run to the run's other members."""
+    size = ends - starts
+    hub = np.repeat(member[starts], size - 1)
+    spoke = member[np.repeat(starts + 1, size - 1) + ranks(size - 1)]
+    return hub, spoke

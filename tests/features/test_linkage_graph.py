@@ -1,0 +1,53 @@
+"""The account graph's numpy pieces on tiny inputs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from features import linkgraph as lg
+
+NEVER = np.iinfo(np.int64).max
+
+
+def test_key_pairs_lists_each_pair_of_holders_once():
+    account = np.array([3, 1, 2, 5, 4, 6])
+    key = np.array([0, 0, 0, 1, 1, 2])  # key 2 has a single holder
+    kind = np.array([0, 0, 0, 1, 1, 1])
+    lo, hi, pair_kind = lg.key_pairs(account, key, kind)
+    assert sorted(zip(lo.tolist(), hi.tolist(), pair_kind.tolist())) == [
+        (1, 2, 0), (1, 3, 0), (2, 3, 0), (4, 5, 1)
+    ]
+
+
+def test_pair_links_needs_two_kinds_or_enough_of_one():
+    # pair (0,1): kinds 0 and 1; pair (2,3): two keys of kind 1; pair (4,5): kind 0 once.
+    lo = np.array([0, 0, 2, 2, 4])
+    hi = np.array([1, 1, 3, 3, 5])
+    kind = np.array([0, 1, 1, 1, 0])
+    counts_at, own_families = np.array([1, 1]), np.array([0, 1])
+    linked = lg.pair_links(lo, hi, kind, 6, counts_at, np.array([NEVER, 2]), own_families)
+    assert sorted(zip(*(a.tolist() for a in linked))) == [(0, 1), (2, 3)]
+    never = np.array([NEVER, NEVER])
+    linked = lg.pair_links(lo, hi, kind, 6, np.array([1, 3]), never, own_families)
+    assert linked[0].size == 0  # kind 1 now counts only from 3 shared keys
+    linked = lg.pair_links(lo, hi, kind, 6, counts_at, never, np.array([0, 0]))
+    assert linked[0].size == 0  # kinds 0 and 1 of one family are one line of evidence
+
+
+def test_wide_key_links_co_holders_beyond_chance_only():
+    # Key 0 (kind 0) held by accounts 0..9; key 1 (kind 1) by 0..5: 6 co-holders.
+    # Key 2 (kind 1) held by 8..9 and 10..99: 2 co-holders with key 0, chance-like.
+    account = np.r_[np.arange(10), np.arange(6), np.arange(8, 100)]
+    key = np.r_[np.zeros(10), np.ones(6), np.full(92, 2)].astype(np.int64)
+    kind = (key > 0).astype(np.int64)
+    wide = key == 0
+    lo, hi = lg.wide_key_links(account, key, kind, wide, np.ones_like(wide), 1000, 5.0, 5)
+    assert set(lo.tolist()) | set(hi.tolist()) == set(range(6))
+    assert len(lo) == 5  # a star over 6 accounts
+
+
+def test_components_of_star_links():
+    lo, hi = lg.stars(np.array([7, 7, 7, 9, 9]), np.array([4, 2, 3, 0, 1]))
+    label = lg.components(6, lo, hi)
+    assert label[2] == label[3] == label[4] != label[0] == label[1]
+    assert len({label[5], label[0], label[2]}) == 3
