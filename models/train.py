@@ -1,0 +1,109 @@
+"""Deterministic LightGBM on a point-in-time training set, then calibration and tiers.
+
+Same data, settings and code give the same trees: fixed seed, `deterministic`, row-wise
+histograms and a fixed thread count. Early stopping, calibration and tier thresholds all
+use the validation slice (the last days before the cutoff), never the training days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+from features.catalogue import categorical_feature_names
+from models.calibration import Calibrator, fit_platt
+from models.metrics import evaluate
+from models.tiers import Thresholds, choose_thresholds
+from models.training_set import UNLABELED, TrainingSet
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    booster: lgb.Booster
+    calibrator: Calibrator
+    thresholds: Thresholds
+    metrics: dict[str, float]  # on the validation slice, calibrated scores
+    validation_score: np.ndarray  # calibrated, in the validation slice's row order
+    typical: dict[str, float]  # feature -> median of legitimate-looking training rows
+    params: dict
+    training_set: TrainingSet
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.training_set.feature_names)
+
+
+def lightgbm_params(settings) -> dict:
+    return {
+        "objective": "binary",
+        "metric": "average_precision",
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 0.9,
+        "lambda_l2": 1.0,
+        "seed": settings.seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": settings.threads,
+        "verbosity": -1,
+    }
+
+
+def typical_values(training_set: TrainingSet) -> dict[str, float]:
+    """Per-feature median of training rows without a distillation verdict: the "typical"
+    an investigator reads a reason against. Categories have no median and are left out."""
+    legit = training_set.train[training_set.train["label"] == 0]
+    numeric = [n for n in training_set.feature_names if n not in categorical_feature_names()]
+    return {name: float(value) for name, value in legit[numeric].median().items()}
+
+
+def train(
+    training_set: TrainingSet,
+    settings,
+    num_boost_round: int = 500,
+    early_stopping_rounds: int = 30,
+    max_unlabeled_share: float = 0.003,
+) -> TrainedModel:
+    """Fit, early-stop, calibrate and choose tier thresholds for one cutoff
+    (`max_unlabeled_share`: see `models.tiers`)."""
+    train_rows, valid_rows = training_set.train, training_set.validation
+    if valid_rows["label"].sum() == 0 or train_rows["label"].sum() == 0:
+        raise ValueError(
+            f"cutoff {training_set.cutoff}: need distillation verdicts in both the training "
+            f"days and the validation slice"
+        )
+    names = list(training_set.feature_names)
+    categorical = [n for n in names if n in categorical_feature_names()]
+    params = lightgbm_params(settings)
+    dtrain = lgb.Dataset(
+        training_set.matrix(train_rows), train_rows["label"].to_numpy(),
+        weight=train_rows["weight"].to_numpy(), feature_name=names,
+        categorical_feature=categorical, free_raw_data=False,
+    )
+    # Validation rows count at full weight: it stands for the population the tiers act on.
+    dvalid = dtrain.create_valid(training_set.matrix(valid_rows), valid_rows["label"].to_numpy())
+    booster = lgb.train(
+        params, dtrain, num_boost_round=num_boost_round, valid_sets=[dvalid],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+    )
+    label = valid_rows["label"].to_numpy()
+    investigated = (valid_rows["verdict"] != UNLABELED).to_numpy()
+    margin = booster.predict(training_set.matrix(valid_rows), raw_score=True)
+    calibrator = fit_platt(margin, label)
+    score = calibrator(margin)
+    return TrainedModel(
+        booster=booster,
+        calibrator=calibrator,
+        thresholds=choose_thresholds(score, label, investigated, settings.tiers,
+                                      max_unlabeled_share=max_unlabeled_share),
+        metrics=evaluate(label, score, investigated),
+        validation_score=score,
+        typical=typical_values(training_set),
+        params={**params, "num_boost_round": num_boost_round,
+                "early_stopping_rounds": early_stopping_rounds,
+                "best_iteration": booster.best_iteration},
+        training_set=training_set,
+    )

@@ -1,0 +1,65 @@
+"""Scores, tiers and reasons as the enforcement system reads them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.registry import champion_as_of
+from models.scoring import score_accounts
+from models.tiers import TIERS
+
+
+@pytest.fixture(scope="module")
+def champion(registry, day):
+    settings, _ = registry
+    return champion_as_of(day(27), settings)
+
+
+def _accounts(model, **columns) -> pd.DataFrame:
+    """Accounts that look typical in every feature except `columns` (one value per account)."""
+    n = len(next(iter(columns.values())))
+    base = {name: np.full(n, model.typical.get(name, 0.0)) for name in model.feature_names}
+    return pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], **base, **columns})
+
+
+def test_reasons_say_what_a_distiller_does_in_words(champion):
+    model = dataclasses.replace(champion, typical={**champion.typical, "cot_share_7d": 0.04})
+    scores = score_accounts(model, _accounts(model, cot_share_7d=[0.71, 0.10],
+                                             single_turn_share_7d=[0.90, 0.20]))
+    distiller, legit = scores.iloc[0], scores.iloc[1]
+    assert TIERS.index(distiller.risk_tier) >= TIERS.index("verify")
+    texts = [r["text"] for r in distiller.reasons]
+    assert "71 % of requests ask for step-by-step reasoning (typical: 4 %)" in texts
+    assert any(t.startswith("90 % of requests are single-turn (typical: ") for t in texts)
+    assert legit.risk_tier == "none" and legit.reasons == []
+
+
+def test_reasons_are_the_top_positive_contributions_largest_first(champion, world, day):
+    features, _ = world
+    rows = features[features["feature_date"] == day(27)]
+    scores = score_accounts(champion, rows)
+    contrib = champion.booster.predict(rows[champion.feature_names].to_numpy(), pred_contrib=True)[:, :-1]
+    for i, (tier, reasons) in enumerate(zip(scores["risk_tier"], scores["reasons"])):
+        if tier == "none":
+            assert reasons == []
+            continue
+        assert 1 <= len(reasons) <= 3
+        got = [r["contribution"] for r in reasons]
+        assert got == sorted(got, reverse=True) and min(got) > 0
+        assert got[0] == pytest.approx(contrib[i].max())
+    assert (scores["risk_tier"] != "none").any()
+
+
+def test_scores_are_calibrated_probabilities_of_the_booster(champion, world, day):
+    features, _ = world
+    rows = features[features["feature_date"] == day(27)]
+    scores = score_accounts(champion, rows)
+    margin = champion.booster.predict(rows[champion.feature_names].to_numpy(), raw_score=True)
+    np.testing.assert_allclose(scores["risk_score"], champion.calibrator(margin), rtol=1e-9)
+    assert scores["risk_score"].between(0, 1).all()
+    assert list(scores["account_id"]) == list(rows["account_id"])
+    pd.testing.assert_frame_equal(scores, score_accounts(champion, rows))

@@ -1,0 +1,124 @@
+"""Deterministic training, calibration, and tier thresholds chosen on the validation slice."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from config.settings import Settings, TierTargets
+from models.tiers import TIERS, Thresholds, choose_thresholds, measured_precision_needed
+from models.train import train
+from models.training_set import UNLABELED, build_training_set
+
+SETTINGS = Settings(threads=1)
+
+
+@pytest.fixture(scope="module")
+def training_set(world, day):
+    features, labels = world
+    return build_training_set(features, labels, day(27))
+
+
+@pytest.fixture(scope="module")
+def trained(training_set):
+    return train(training_set, SETTINGS)
+
+
+def test_retraining_on_the_same_data_gives_identical_predictions(training_set, trained):
+    again = train(training_set, SETTINGS)
+    values = training_set.matrix(training_set.rows)
+    assert again.booster.model_to_string() == trained.booster.model_to_string()
+    np.testing.assert_array_equal(again.booster.predict(values), trained.booster.predict(values))
+    assert again.thresholds == trained.thresholds and again.calibrator == trained.calibrator
+
+
+def test_the_planted_signal_is_learned(trained):
+    assert trained.metrics["recall_at_p95"] > 0.9
+    assert trained.metrics["roc_auc"] > 0.9
+
+
+def test_calibration_is_monotone_and_a_probability(trained):
+    margin = np.linspace(-30, 30, 2001)
+    p = trained.calibrator(margin)
+    assert np.all((p >= 0) & (p <= 1))
+    assert np.all(np.diff(p) >= 0) and p[-1] > p[0]
+
+
+def test_thresholds_meet_target_precision_on_validation(training_set, trained):
+    valid = training_set.validation
+    tier = trained.thresholds.assign(trained.validation_score)
+    investigated = (valid["verdict"] != UNLABELED).to_numpy()
+    label = valid["label"].to_numpy()
+    targets = SETTINGS.tiers
+    reached = 0
+    for name, target in [("verify", targets.verify), ("throttle", targets.throttle),
+                         ("suspend_review", targets.suspend_review)]:
+        at_or_above = np.isin(tier, TIERS[TIERS.index(name):]) & investigated
+        if math.isinf(trained.thresholds.values[name]):
+            assert not at_or_above.any()
+            continue
+        reached += 1
+        assert label[at_or_above].mean() >= measured_precision_needed(target)
+    assert reached  # the planted signal is strong enough to reach at least `verify`
+
+
+def test_thresholds_are_ordered_and_round_trip_through_json(trained):
+    ladder = [trained.thresholds.values[t] for t in TIERS[1:]]
+    assert ladder == sorted(ladder)
+    assert Thresholds.from_json(trained.thresholds.to_json()) == trained.thresholds
+
+
+def test_unreachable_precision_puts_nobody_in_the_tier():
+    # Verdicts interleaved so no threshold reaches 0.95 among investigated rows.
+    score = np.linspace(1.0, 0.0, 40)
+    label = np.tile([0, 1, 1, 1], 10)  # best precision: 0.75
+    thresholds = choose_thresholds(score, label, np.ones(40, bool), TierTargets(0.99, 0.97, 0.95, 0.1))
+    assert all(math.isinf(thresholds.values[t]) for t in ("verify", "throttle", "suspend_review"))
+    assert set(thresholds.assign(score)) == {"none", "monitor"}
+
+
+def test_threshold_never_sits_below_its_last_caught_verdict():
+    # Top: 10 verdicts of distillation; below them only unlabeled and one benign verdict.
+    score = np.linspace(1.0, 0.0, 50)
+    label = np.r_[np.ones(10, int), np.zeros(40, int)]
+    investigated = np.r_[np.ones(10, bool), np.zeros(40, bool)]
+    investigated[30] = True  # a benign verdict far below
+    thresholds = choose_thresholds(score, label, investigated, TierTargets())
+    # 0.95 would tolerate the benign row, but lowering to it buys no recall.
+    assert thresholds.values["verify"] == score[9]
+    assert thresholds.report["verify"]["recall"] == 1.0
+
+
+def test_too_few_verdicts_make_a_tier_unreachable():
+    score = np.linspace(1.0, 0.0, 20)
+    label = np.r_[np.ones(2, int), np.zeros(18, int)]
+    thresholds = choose_thresholds(score, label, label.astype(bool), TierTargets(), min_true_positives=3)
+    assert math.isinf(thresholds.values["verify"])
+
+
+def test_wrong_verdicts_do_not_make_every_tier_unreachable():
+    # A perfect ranking of 100 distillers over 100 legitimate accounts, but one distiller in
+    # ten carries a (wrong) benign verdict: measured precision never exceeds 0.9.
+    score = np.linspace(1.0, 0.0, 200)
+    label = np.r_[np.where(np.arange(100) % 10 == 0, 0, 1), np.zeros(100, int)]
+    investigated = np.ones(200, bool)
+    literal = choose_thresholds(score, label, investigated, TierTargets(), verdict_error_rate=0.0)
+    assert math.isinf(literal.values["verify"])
+    noisy = choose_thresholds(score, label, investigated, TierTargets(), verdict_error_rate=0.06)
+    assert noisy.values["verify"] == score[label == 1].min()
+    assert noisy.report["verify"]["recall"] == 1.0
+
+
+def test_verify_cannot_sink_into_never_judged_accounts():
+    # Verdicts are all distillation (precision among verdicts is 1 at any depth), but the
+    # second ten sit below 20 never-judged accounts: reaching them would flag 2 % of the
+    # unlabeled.
+    score = np.linspace(1.0, 0.0, 1040)
+    investigated = np.r_[np.ones(10, bool), np.zeros(20, bool), np.ones(10, bool), np.zeros(1000, bool)]
+    label = investigated.astype(int)
+    capped = choose_thresholds(score, label, investigated, TierTargets(), max_unlabeled_share=0.003)
+    assert capped.values["verify"] == score[9]
+    loose = choose_thresholds(score, label, investigated, TierTargets(), max_unlabeled_share=0.05)
+    assert loose.values["verify"] == score[39]
