@@ -66,7 +66,7 @@ FEATURES: tuple[Feature, ...] = (
     _("hour_entropy_7d", "timing", NUMBER, "hour-of-day entropy of {value} bits"),
     _("active_hours_1d", "timing", COUNT, "active in {value} distinct hours of the day"),
     _("interarrival_cv_1d", "timing", NUMBER, "inter-arrival variation of {value} (low is machine-regular)"),
-    _("night_share_7d", "timing", PERCENT, "{value} of requests between 00:00 and 06:00 local to the country"),
+    _("night_share_7d", "timing", PERCENT, "{value} of requests between 00:00 and 06:00 local to the request's country"),
     # content shape
     _("topic_top_share_7d", "content", PERCENT, "{value} of requests on its single most frequent topic"),
     _("high_value_topic_share_7d", "content", PERCENT, "{value} of requests on coding, agentic or reasoning topics"),
@@ -100,9 +100,9 @@ FEATURES: tuple[Feature, ...] = (
     _("verification", "account", CATEGORY, "identity verification: {value}", VERIFICATION),
     _("account_tier", "account", CATEGORY, "account tier: {value}", ACCOUNT_TIER),
     _("program", "account", CATEGORY, "special-access programme: {value}", PROGRAM),
-    _("payment_shared_accounts", "account", COUNT, "its payment instrument is used by {value} accounts"),
-    _("card_bin_signup_burst", "account", COUNT, "{value} accounts signed up with the same card BIN within a day of it"),
-    _("signup_ip_shared_accounts", "account", COUNT, "{value} accounts signed up from the same address range"),
+    _("payment_shared_accounts", "account", COUNT, "its payment instrument is shared with {value} other accounts"),
+    _("card_bin_signup_burst", "account", COUNT, "{value} other accounts signed up with the same card BIN within a day of it"),
+    _("signup_ip_shared_accounts", "account", COUNT, "{value} other accounts signed up from the same address range"),
     # campaign (from linkage)
     _("campaign_size", "campaign", COUNT, "linked to a group of {value} accounts"),
     _("campaign_requests", "campaign", COUNT, "its linked group made {value} requests on the day"),
