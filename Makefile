@@ -15,10 +15,16 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# The world is simulated once; `run` resumes where it stopped, so a second `make demo` is quick.
+$(DEMO_RAW)/_truth/world.json: | $(STAMP)
 	$(BIN)/distillguard simulate --preset demo --out $(DEMO_RAW) --seed 7
+
+demo: $(STAMP) $(DEMO_RAW)/_truth/world.json
 	$(BIN)/distillguard run --raw $(DEMO_RAW) --out $(DEMO_OUT)
 	$(BIN)/distillguard evaluate --raw $(DEMO_RAW) --out $(DEMO_OUT)
+	@echo
+	@echo "Published tables: $(DEMO_OUT)/published   Reports: $(DEMO_OUT)/reports"
+	@echo "Look around:      $(BIN)/distillguard ui   (Dagster and MLflow on 127.0.0.1)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
