@@ -38,6 +38,8 @@ def simulate(preset: str, out: Path, seed: int = 7, days: list[int] | None = Non
     days = list(range(spec.n_days)) if days is None else sorted(days)
     if any(not 0 <= d < spec.n_days for d in days):
         raise ValueError(f"days must lie in 0..{spec.n_days - 1} for preset {preset!r}")
+    # world.json is written last: its presence says the world is whole (`make demo` relies on it).
+    (out / "_truth" / "world.json").unlink(missing_ok=True)
     pop = build_population(spec, seed)
     _write(pop.accounts, out / "accounts" / "accounts.parquet")
     labels = enforcement_labels(pop, spec, seed)
