@@ -26,6 +26,7 @@ from pipelines.scoring import account_scores_day
 from publishing.status import read_status
 
 DRIFT_REFERENCE_DAYS = 7
+MIN_REFERENCE_DAYS = 3
 
 
 def _contract(result) -> dg.AssetCheckResult:
@@ -65,40 +66,82 @@ def account_scores_contract(context: dg.AssetCheckExecutionContext, distillguard
     return _contract(validate(read_frame(folder), "account_scores"))
 
 
-def drift(settings: Settings, table: str, day: dt.date, columns: list[str]) -> dg.AssetCheckResult:
-    """Worst PSI over `columns` of day D against the trailing days before it."""
-    reference_paths = day_paths(settings, table, days_back(day - dt.timedelta(days=1), DRIFT_REFERENCE_DAYS))
+def drift(settings: Settings, table: str, day: dt.date, columns: list[str], reference: list[dt.date]) -> dg.AssetCheckResult:
+    """Worst PSI over `columns` of day D against the `reference` days.
+
+    With fewer than MIN_REFERENCE_DAYS comparable days the check passes and says it is
+    warming up: a shift measured against one or two days is noise, not news."""
     current_folder = settings.warehouse_day(table, day)
-    if not reference_paths or not current_folder.exists():
-        return dg.AssetCheckResult(passed=True, description="no reference days yet (or nothing scored)")
-    reference = pd.concat([pd.read_parquet(p, columns=columns) for p in reference_paths], ignore_index=True)
+    if not current_folder.exists():
+        return dg.AssetCheckResult(passed=True, description="nothing scored on this day")
+    if len(reference) < MIN_REFERENCE_DAYS:
+        return dg.AssetCheckResult(
+            passed=True,
+            description=f"warming up: {len(reference)} comparable days before {day}, drift is measured from {MIN_REFERENCE_DAYS}",
+            metadata={"reference_days": len(reference)},
+        )
+    reference_frame = pd.concat(
+        [pd.read_parquet(p, columns=columns) for p in day_paths(settings, table, reference)], ignore_index=True
+    )
     current = read_frame(current_folder)[columns]
-    values = {c: psi(reference[c], current[c]) for c in columns}
+    values = {c: psi(reference_frame[c], current[c]) for c in columns}
     ranked = sorted(((v, c) for c, v in values.items() if not np.isnan(v)), reverse=True)
     worst = ranked[0][0] if ranked else 0.0
     severity = dg.AssetCheckSeverity.ERROR if worst >= settings.psi_fail else dg.AssetCheckSeverity.WARN
     return dg.AssetCheckResult(
         passed=worst < settings.psi_warn,
         severity=severity,
-        description=f"worst PSI {worst:.3f} ({ranked[0][1] if ranked else '-'}) vs the {len(reference_paths)} days before",
+        description=f"worst PSI {worst:.3f} ({ranked[0][1] if ranked else '-'}) vs the {len(reference)} days before",
         metadata={
             "worst_psi": worst,
             "psi_by_column": counts_md({c: f"{v:.3f}" for v, c in ranked[:10]}, "column", "PSI"),
-            "reference_days": len(reference_paths),
+            "reference_days": len(reference),
         },
     )
 
 
+def _trailing(day: dt.date) -> list[dt.date]:
+    return days_back(day - dt.timedelta(days=1), DRIFT_REFERENCE_DAYS)
+
+
+def settled_feature_days(settings: Settings, day: dt.date) -> list[dt.date]:
+    """Trailing days whose 7-day windows were full. While a window fills, a 7-day feature
+    grows every day by construction; comparing such days would flag the calendar."""
+    def settled(d: dt.date) -> bool:
+        return len(day_paths(settings, "account_day", days_back(d, DRIFT_REFERENCE_DAYS))) == DRIFT_REFERENCE_DAYS
+
+    if not settled(day):
+        return []
+    return [d for d in _trailing(day) if settled(d) and settings.warehouse_day("features", d).exists()]
+
+
+def same_champion_days(settings: Settings, day: dt.date) -> list[dt.date]:
+    """Trailing days scored by the same model version as D. A new champion is meant to move
+    the scores; that change is recorded by the gate, not flagged as drift."""
+    current = settings.warehouse_day("scores", day)
+    if not current.exists():
+        return []
+    version = set(pd.read_parquet(current, columns=["model_version"])["model_version"])
+    return [
+        d
+        for d in _trailing(day)
+        if settings.warehouse_day("scores", d).exists()
+        and set(pd.read_parquet(settings.warehouse_day("scores", d), columns=["model_version"])["model_version"]) == version
+    ]
+
+
 @dg.asset_check(asset=account_features)
 def feature_drift(context: dg.AssetCheckExecutionContext, distillguard: SettingsResource) -> dg.AssetCheckResult:
-    """PSI of every model feature against the trailing 7 days."""
-    return drift(distillguard.get(), "features", partition_day(context), model_feature_names())
+    """PSI of every model feature against the trailing 7 days whose windows were full."""
+    settings, day = distillguard.get(), partition_day(context)
+    return drift(settings, "features", day, model_feature_names(), settled_feature_days(settings, day))
 
 
 @dg.asset_check(asset=account_scores_day)
 def score_drift(context: dg.AssetCheckExecutionContext, distillguard: SettingsResource) -> dg.AssetCheckResult:
-    """PSI of the risk-score distribution against the trailing 7 days."""
-    return drift(distillguard.get(), "scores", partition_day(context), ["risk_score"])
+    """PSI of the risk-score distribution against the trailing days of the same champion."""
+    settings, day = distillguard.get(), partition_day(context)
+    return drift(settings, "scores", day, ["risk_score"], same_champion_days(settings, day))
 
 
 @dg.asset_check(asset=published_day)
