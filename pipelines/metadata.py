@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import dagster as dg
 
+from pipelines.cli import MLFLOW_PORT
+
 
 def counts_md(counts: Mapping[str, object], key: str = "reason", value: str = "rows") -> dg.MarkdownMetadataValue:
     """A two-column table; integers get thousands separators."""
@@ -28,7 +30,7 @@ def histogram_md(scores: pd.Series, bins: int = 10) -> dg.MarkdownMetadataValue:
 
 
 # Where `distillguard ui` serves MLflow; links in asset metadata point there.
-MLFLOW_UI = "http://127.0.0.1:5000"
+MLFLOW_UI = f"http://127.0.0.1:{MLFLOW_PORT}"
 
 
 def mlflow_run_url(experiment_id: str, run_id: str) -> dg.UrlMetadataValue:
@@ -37,3 +39,14 @@ def mlflow_run_url(experiment_id: str, run_id: str) -> dg.UrlMetadataValue:
 
 def model_version_url(name: str, version: str) -> dg.UrlMetadataValue:
     return dg.MetadataValue.url(f"{MLFLOW_UI}/#/models/{name}/versions/{version}")
+
+
+def model_links(tracking_uri: str, name: str, version: str) -> dict[str, dg.UrlMetadataValue]:
+    """Links to the registered version that scored a day and to the run that trained it:
+    the scored day's metadata then leads to the model's plots in one click."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    run = client.get_run(client.get_model_version(name, version).run_id)
+    return {"mlflow_run": mlflow_run_url(run.info.experiment_id, run.info.run_id),
+            "mlflow_model": model_version_url(name, version)}

@@ -1,4 +1,4 @@
-"""A tiny scored day and a stand-in for the contract runner, shared by the publishing tests."""
+"""A tiny scored day, its linkage keys and a stand-in for the contract runner, shared by the publishing tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 DAY = dt.date(2026, 3, 2)
 STATUS = {"model_name": "distillguard-risk", "model_version": "3", "checks": {"usage_logs_contract": {"success": True}}}
@@ -56,3 +58,16 @@ def day_campaigns(bump: float = 0.0) -> pd.DataFrame:
         {"campaign_id": "camp-A", "n_accounts": 3, "n_flagged": 3, "requests": 5000, "risk_score": 0.9 + bump,
          "evidence": ["3 accounts share a payment instrument", "synchronized timing"]},
     ])
+
+
+def write_linkage_keys(settings) -> None:
+    """camp-A's three members share a payment instrument, two a template; two share only two
+    synchronized minutes, which is chance, not evidence (three are needed)."""
+    rows = [(f"acct-00{i}", "payment", "pay-1") for i in range(3)]
+    rows += [("acct-000", "template", "tpl-1"), ("acct-001", "template", "tpl-1")]
+    rows += [(a, "sync_minute", m) for a in ("acct-001", "acct-002") for m in ("m1", "m2")]
+    rows += [("acct-004", "payment", "pay-1")]  # not a member of camp-A: never drawn
+    folder = settings.warehouse_day("linkage_keys", DAY)
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(pd.DataFrame(rows, columns=["account_id", "key_kind", "key"])),
+                   folder / "part-0.parquet")
