@@ -77,8 +77,10 @@ class ContractBreach(Exception):
 
 
 # ---- usage logs ------------------------------------------------------------------------
-def ingest_day(raw_root: Path, day: dt.date, settings: Settings) -> IngestResult:
-    """Read `usage_logs/date=D/*.parquet`; never raises for bad data, it reports it."""
+def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_ids) -> IngestResult:
+    """Read `usage_logs/date=D/*.parquet`; never raises for bad data, it reports it.
+    `known_account_ids` are the clean accounts: a request billed to any other account is
+    quarantined (`unknown_account`), since features would join it to no account at all."""
     raw_root = Path(raw_root)
     suite = load_suite("usage_logs")
     types = arrow_types(suite)
@@ -102,10 +104,11 @@ def ingest_day(raw_root: Path, day: dt.date, settings: Settings) -> IngestResult
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
     con = _connect(settings)
     con.register("raw_rows", table)
+    _register_known_accounts(con, known_account_ids)
     build_address_map(con, table.column("ip"), settings.hash_secret, "addresses")
     split = row_split(suite, types, {"day_start": start, "day_end": start + dt.timedelta(days=1)},
                       hidden=frozenset({"ip"}))
-    rules = (split, _malformed_address("ip"), unique_column_reason(suite))
+    rules = (split, _own_rules(_malformed_address("ip"), _unknown_account()), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="ts, _i")
     address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
     clean = replace_address(_kept(table, keep), "ip", address_map, "ip_hash", "ip_prefix")
@@ -153,7 +156,7 @@ def ingest_accounts(raw_root: Path, settings: Settings) -> tuple[pa.Table, pa.Ta
     con.register("raw_rows", table)
     build_address_map(con, table.column("signup_ip"), settings.hash_secret, "addresses")
     rules = (row_split(suite, types, {}, hidden=frozenset({"signup_ip"})),
-             _malformed_address("signup_ip"), unique_column_reason(suite))
+             _own_rules(_malformed_address("signup_ip")), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="created_at, _i")
     address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
     clean = replace_address(_kept(table, keep), "signup_ip", address_map, "signup_ip_hash", "signup_prefix")
@@ -175,15 +178,8 @@ def ingest_labels(raw_root: Path, known_account_ids) -> tuple[pa.Table, pa.Table
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("raw_rows", table)
-    if isinstance(known_account_ids, (pa.Array, pa.ChunkedArray)):
-        known = known_account_ids.cast(pa.string())
-    else:
-        known = pa.array(list(known_account_ids), pa.string())
-    con.register("known_accounts", pa.table({"account_id": known}))
-    unknown = ("CASE WHEN account_id NOT IN (SELECT account_id FROM known_accounts WHERE account_id IS NOT NULL)"
-               f" THEN '{UNKNOWN_ACCOUNT}' END",
-               "'account_id=' || r.account_id || ' is not in the accounts table'")
-    rules = (row_split(suite, types, {}), unknown, unique_column_reason(suite))
+    _register_known_accounts(con, known_account_ids)
+    rules = (row_split(suite, types, {}), _own_rules(_unknown_account()), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="decided_at, _i")
     quarantine = _quarantine(con, "r.case_id, r.account_id", *rules, source="$file AS source_file",
                              params={"file": "enforcement_labels/labels.parquet"})
@@ -207,11 +203,33 @@ def _read_snapshot(path: Path, raw_root: Path, types: dict[str, str], table_name
 _BOOKKEEPING = ["_bad_text", "_file", "_i"]
 
 
-def _malformed_address(column: str) -> tuple[str, str]:
-    """Reason and detail SQL of an address that did not parse (the value stays hidden)."""
-    return (f"CASE WHEN {column} IN (SELECT address FROM addresses WHERE address_hash IS NULL)"
-            f" THEN '{MALFORMED_IP}' END",
+def _malformed_address(column: str) -> tuple[str, str, str]:
+    """An address that did not parse (the value stays hidden)."""
+    return (MALFORMED_IP, f"{column} IN (SELECT address FROM addresses WHERE address_hash IS NULL)",
             f"'{column} is not an IPv4 or IPv6 address'")
+
+
+def _register_known_accounts(con: duckdb.DuckDBPyConnection, known_account_ids) -> None:
+    if isinstance(known_account_ids, (pa.Array, pa.ChunkedArray)):
+        known = known_account_ids.cast(pa.string())
+    else:
+        known = pa.array(list(known_account_ids), pa.string())
+    con.register("known_accounts", pa.table({"account_id": known}))
+
+
+def _unknown_account() -> tuple[str, str, str]:
+    """A row whose account the clean accounts table lacks."""
+    return (UNKNOWN_ACCOUNT,
+            "account_id NOT IN (SELECT account_id FROM known_accounts WHERE account_id IS NOT NULL)",
+            "'account_id=' || r.account_id || ' is not in the accounts table'")
+
+
+def _own_rules(*rules: tuple[str, str, str]) -> tuple[str, str]:
+    """A table's own (code, broken-condition SQL, detail SQL) rules, beyond its suite, as
+    one reason SQL and one detail SQL: the first broken rule names the row's reason."""
+    reason = "CASE " + " ".join(f"WHEN {broken} THEN '{code}'" for code, broken, _ in rules) + " END"
+    detail = "CASE b.reason " + " ".join(f"WHEN '{code}' THEN {text}" for code, _, text in rules) + " END"
+    return reason, detail
 
 
 def _split_rows(con: duckdb.DuckDBPyConnection, rows: int, split: RowSplit,
@@ -219,7 +237,7 @@ def _split_rows(con: duckdb.DuckDBPyConnection, rows: int, split: RowSplit,
     """Fill temp table `bad(_i, reason)` with the quarantined rows of `raw_rows` and return
     the mask of rows kept. Only the few bad rows are materialized: the good ones stay in
     Arrow. Precedence: text that is not UTF-8, the suite's rules in order, the table's own
-    rule (reason SQL, detail SQL), then duplicates: of the rows otherwise clean, the first
+    rules (`_own_rules`), then duplicates: of the rows otherwise clean, the first
     by `order_by` is kept, the rest quarantined. Duplicates are looked for by a sorted
     64-bit hash first (much cheaper than grouping millions of strings); a hash collision
     only adds a candidate, the ranking compares the values themselves."""

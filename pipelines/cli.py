@@ -71,9 +71,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.walk import walk_days
+    from publishing.publish import PublishError
 
     settings = _settings(args)
-    counts = walk_days(settings, args.start, args.end)
+    try:
+        counts = walk_days(settings, args.start, args.end)
+    except PublishError as error:  # not even a withheld status can be written: stop here
+        print(f"distillguard run: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     print(", ".join(f"{n} {state}" for state, n in counts.items()) + f" — outputs in {settings.out_root}")
     return EXIT_OK
 

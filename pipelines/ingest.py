@@ -5,8 +5,12 @@ pseudonymized. A batch-level breach does not raise: the rows are kept and the bl
 contract check (`checks.py`) stops the day with the breach named, so the UI shows why.
 """
 
+import datetime as dt
+import shutil
+
 import dagster as dg
 
+from config import Settings
 from features.ingest import ingest_accounts, ingest_day, ingest_labels
 from pipelines.io import ingest_summary_path, read_table, write_json, write_table
 from pipelines.metadata import counts_md
@@ -48,14 +52,18 @@ def labels(distillguard: SettingsResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(group_name=GROUP, partitions_def=DAILY, kinds={"parquet"})
+@dg.asset(group_name=GROUP, partitions_def=DAILY, deps=[accounts], kinds={"parquet"})
 def usage_logs_day(context: dg.AssetExecutionContext, distillguard: SettingsResource) -> dg.MaterializeResult:
-    """Day D's requests that passed every row rule; the rest quarantined with a reason code."""
+    """Day D's requests that passed every row rule (billed to an account of the clean
+    accounts snapshot among them); the rest quarantined with a reason code."""
     settings = distillguard.get()
     day = partition_day(context)
-    result = ingest_day(settings.raw_root, day, settings)
+    known = read_table(settings.warehouse / "accounts").column("account_id")
+    result = ingest_day(settings.raw_root, day, settings, known)
     write_table(result.clean, settings.warehouse_day("usage", day))
     write_table(result.quarantine, settings.warehouse_day("quarantine", day))
+    if not result.ok:
+        forget_derived_tables(settings, day)
     write_json({"ok": result.ok, "summary": result.summary(), "counts": result.counts},
                ingest_summary_path(settings, day))
     return dg.MaterializeResult(
@@ -69,3 +77,12 @@ def usage_logs_day(context: dg.AssetExecutionContext, distillguard: SettingsReso
             "files": result.counts.get("files", 0),
         }
     )
+
+
+def forget_derived_tables(settings: Settings, day: dt.date) -> None:
+    """Remove what an earlier run derived from day D once D fails ingest: later days (7-day
+    windows, campaign ids, training) must then read what a fresh run gives them, nothing,
+    not the day as its logs used to be."""
+    for folder in settings.warehouse.glob(f"*/date={day.isoformat()}"):
+        if folder.parent.name not in ("usage", "quarantine"):
+            shutil.rmtree(folder)

@@ -16,9 +16,14 @@ from publishing.status import read_status
 
 
 def inputs_fingerprint(settings: Settings, day: dt.date) -> str:
-    """Names, sizes and mtimes of the raw files day D reads: the resume key of `run`."""
+    """Names, sizes and mtimes of the raw files day D's outputs depend on: the resume key of
+    `run`. That is every usage day up to D, not D alone: D's features read the trailing
+    week's aggregates and the release pivot all earlier days, campaign ids carry over from
+    D-1 and training reads every earlier feature day. So a late file in day k re-runs k and
+    every later day, and no earlier one."""
     raw = settings.raw_root
-    files = sorted((raw / "usage_logs" / f"date={day.isoformat()}").glob("*"))
+    days = [d for d in raw_day_folders(raw) if d < day.isoformat()] + [day.isoformat()]
+    files = [f for d in days for f in sorted((raw / "usage_logs" / f"date={d}").glob("*"))]
     files += [raw / "accounts" / "accounts.parquet", raw / "enforcement_labels" / "labels.parquet"]
     digest = hashlib.sha256()
     for path in files:

@@ -149,7 +149,7 @@ def test_ingested_clean_day_passes_the_clean_usage_contract(tmp_path):
     folder = tmp_path / "usage_logs" / f"date={DAY}"
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(usage_frame(), schema=schema, preserve_index=False), folder / "p.parquet")
-    ingested = ingest_day(tmp_path, DAY, Settings(raw_root=tmp_path))
+    ingested = ingest_day(tmp_path, DAY, Settings(raw_root=tmp_path), ["a"])
     assert ingested.ok and ingested.counts["kept"] == 3
     result = validate(ingested.clean.to_pandas(), "clean_usage", **day_params())
     assert result.success, result.summary()

@@ -25,6 +25,7 @@ USAGE_SCHEMA = pa.schema([
     ("system_prompt_hash", pa.string()), ("topic", pa.string()), ("cot_elicitation", pa.bool_()),
     ("turn_index", pa.int16()), ("tool_count", pa.int16()), ("temperature", pa.float32()),
 ])
+KNOWN = ["acct-0", "acct-1", "acct-2", "early", "late", "tie"]  # the accounts table
 IPS = ["203.0.113.7", "198.51.100.23", "2001:db8:85a3::8a2e:370:7334", "192.0.2.200"]
 
 
@@ -59,7 +60,7 @@ def settings(tmp_path: Path, **changes) -> Settings:
 def test_clean_day_passes_with_every_row_kept(tmp_path):
     write(tmp_path, [good_row(i) for i in range(10)], "part-0.parquet")
     write(tmp_path, [good_row(i) for i in range(10, 15)], "part-1.parquet")
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.ok, result.summary()
     assert result.counts["rows_read"] == result.counts["kept"] == 15
     assert result.quarantine.num_rows == 0 and result.quarantine.schema == QUARANTINE_SCHEMA
@@ -72,12 +73,12 @@ def test_ip_becomes_keyed_hashes_of_address_and_network(tmp_path):
     rows = [good_row(0, ip="203.0.113.7"), good_row(1, ip="203.0.113.99"), good_row(2, ip="203.0.114.7"),
             good_row(3, ip="2001:DB8:0:0::1"), good_row(4, ip="2001:db8::1"), good_row(5, ip="2001:db8:0:ffff::9")]
     write(tmp_path, rows)
-    clean = ingest_day(tmp_path, DAY, settings(tmp_path)).clean.to_pydict()
+    clean = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN).clean.to_pydict()
     hashes, prefixes = clean["ip_hash"], clean["ip_prefix"]
     assert len(set(hashes)) == 5 and hashes[3] == hashes[4]  # one address, two spellings
     assert prefixes[0] == prefixes[1] != prefixes[2]  # same /24, next /24
     assert prefixes[3] == prefixes[4] == prefixes[5] != prefixes[0]  # same /48
-    other = ingest_day(tmp_path, DAY, settings(tmp_path, hash_secret="another")).clean
+    other = ingest_day(tmp_path, DAY, settings(tmp_path, hash_secret="another"), KNOWN).clean
     assert set(other.column("ip_hash").to_pylist()).isdisjoint(hashes)
 
 
@@ -92,6 +93,7 @@ BAD_ROWS = {
     "status_not_in_list": ({"status": 418}, "unknown_status"),
     "null_account_id": ({"account_id": None}, "missing_account_id"),
     "empty_account_id": ({"account_id": ""}, "missing_account_id"),
+    "account_missing_from_accounts_table": ({"account_id": "acct-404"}, "unknown_account"),
     "null_request_id": ({"request_id": None}, "missing_request_id"),
     "malformed_ipv4": ({"ip": "203.0.113.256"}, "malformed_ip"),
     "malformed_ipv6": ({"ip": "2001:db8:::1"}, "malformed_ip"),
@@ -109,7 +111,7 @@ BAD_ROWS = {
 @pytest.mark.parametrize("change, reason", BAD_ROWS.values(), ids=BAD_ROWS.keys())
 def test_bad_row_is_quarantined_with_its_reason(tmp_path, change, reason):
     write(tmp_path, [good_row(i) for i in range(5)] + [good_row(5, **change)])
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.ok, result.summary()
     assert result.quarantine.column("reason").to_pylist() == [reason]
     assert result.counts["by_reason"] == {reason: 1}
@@ -123,7 +125,7 @@ def test_duplicate_request_id_keeps_the_earliest_copy_whatever_the_file_order(tm
     early = good_row(2, request_id="req-dup", ts=NOON, account_id="early")
     write(tmp_path, [good_row(0), late], "a.parquet")
     write(tmp_path, [early, good_row(3, request_id="req-dup", ts=NOON, account_id="tie")], "b.parquet")
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     kept = result.clean.filter(pa.compute.equal(result.clean["request_id"], "req-dup"))
     assert kept.column("account_id").to_pylist() == ["early"]
     assert sorted(result.quarantine.column("account_id").to_pylist()) == ["late", "tie"]
@@ -132,7 +134,7 @@ def test_duplicate_request_id_keeps_the_earliest_copy_whatever_the_file_order(tm
 
 def test_duplicate_of_a_broken_row_keeps_the_good_copy(tmp_path):
     write(tmp_path, [good_row(0, request_id="r", output_tokens=-1), good_row(1, request_id="r")])
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.clean.column("output_tokens").to_pylist() == [800]
     assert result.quarantine.column("reason").to_pylist() == ["bad_tokens"]
 
@@ -146,7 +148,7 @@ def test_non_utf8_text_is_quarantined_not_a_crash(tmp_path, column):
     folder.mkdir(parents=True)
     pq.write_table(table.set_column(table.schema.get_field_index(column), column, broken),
                    folder / "part-0.parquet")
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.ok, result.summary()
     assert result.quarantine.to_pylist()[0] | {"ts": None} == {
         "request_id": "req-1", "account_id": "acct-1", "ts": None, "reason": "non_utf8_text",
@@ -157,7 +159,7 @@ def test_non_utf8_text_is_quarantined_not_a_crash(tmp_path, column):
 
 def test_same_files_give_the_same_tables(tmp_path):
     write(tmp_path, [good_row(i) for i in range(30)] + [good_row(30, request_id="req-3"), good_row(31, topic="?")])
-    first, second = (ingest_day(tmp_path, DAY, settings(tmp_path)) for _ in range(2))
+    first, second = (ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN) for _ in range(2))
     assert first.clean.equals(second.clean) and first.quarantine.equals(second.quarantine)
 
 
@@ -165,7 +167,7 @@ def test_no_address_text_survives_in_clean_or_quarantine(tmp_path):
     rows = [good_row(i) for i in range(8)] + [good_row(8, ip="203.0.113.7", output_tokens=-1),
                                               good_row(9, ip="198.51.100.23", request_id="req-0")]
     write(tmp_path, rows)
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.quarantine.num_rows == 2
     text = " ".join(str(v) for t in (result.clean, result.quarantine)
                     for column in t.columns for v in column.to_pylist())
@@ -175,7 +177,7 @@ def test_no_address_text_survives_in_clean_or_quarantine(tmp_path):
 
 def test_quarantine_share_above_limit_fails_the_day(tmp_path):
     write(tmp_path, [good_row(i) for i in range(98)] + [good_row(98, topic="x"), good_row(99, topic="y")])
-    result = ingest_day(tmp_path, DAY, settings(tmp_path, quarantine_max_share=0.01))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path, quarantine_max_share=0.01), KNOWN)
     assert not result.ok
     [breach] = result.breaches
     assert breach.code == "quarantine_share" and "2 of 100 rows" in breach.message
@@ -184,7 +186,7 @@ def test_quarantine_share_above_limit_fails_the_day(tmp_path):
 
 
 def test_missing_day_fails_with_the_folder_named(tmp_path):
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert [b.code for b in result.breaches] == ["missing_day"]
     assert f"usage_logs/date={DAY}" in result.breaches[0].message
     assert result.clean.num_rows == 0
@@ -192,13 +194,13 @@ def test_missing_day_fails_with_the_folder_named(tmp_path):
 
 def test_empty_day_folder_fails(tmp_path):
     (tmp_path / "usage_logs" / f"date={DAY}").mkdir(parents=True)
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert [b.code for b in result.breaches] == ["empty_day"]
 
 
 def test_day_of_zero_row_files_fails_as_empty(tmp_path):
     write(tmp_path, [])
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert [b.code for b in result.breaches] == ["empty_day"]
 
 
@@ -206,7 +208,7 @@ def test_missing_column_fails_the_day_naming_file_and_column(tmp_path):
     write(tmp_path, [good_row(0)], "good.parquet")
     schema = USAGE_SCHEMA.remove(USAGE_SCHEMA.get_field_index("asn"))
     write(tmp_path, [good_row(1)], "bad.parquet", schema=schema)
-    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path)).breaches
+    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN).breaches
     assert (breach.code, breach.file) == ("missing_column", f"usage_logs/date={DAY}/bad.parquet")
     assert "asn" in breach.message and "bad.parquet" in breach.message
 
@@ -215,14 +217,14 @@ def test_renamed_column_fails_as_missing(tmp_path):
     rows = [{("client_ip" if k == "ip" else k): v for k, v in good_row(0).items()}]
     schema = pa.schema([f.with_name("client_ip") if f.name == "ip" else f for f in USAGE_SCHEMA])
     write(tmp_path, rows, schema=schema)
-    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path)).breaches
+    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN).breaches
     assert breach.code == "missing_column" and "ip" in breach.message
 
 
 def test_retyped_column_fails_the_day(tmp_path):
     schema = USAGE_SCHEMA.set(USAGE_SCHEMA.get_field_index("input_tokens"), pa.field("input_tokens", pa.float64()))
     write(tmp_path, [good_row(0, input_tokens=float("nan"))], schema=schema)
-    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path)).breaches
+    [breach] = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN).breaches
     assert breach.code == "retyped_column"
     assert "input_tokens is double, contract says int32" in breach.message
 
@@ -230,7 +232,7 @@ def test_retyped_column_fails_the_day(tmp_path):
 def test_extra_column_is_tolerated_and_dropped(tmp_path):
     schema = USAGE_SCHEMA.append(pa.field("region", pa.string()))
     write(tmp_path, [good_row(0, region="eu-west"), good_row(1, region="eu-west")], schema=schema)
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert result.ok and result.counts["kept"] == 2
     assert "region" not in result.clean.column_names
     assert result.notes == [f"usage_logs/date={DAY}/part-0.parquet: extra column(s) region ignored"]
@@ -275,7 +277,7 @@ CORRUPTIONS = {
 def test_corrupt_file_fails_the_day_naming_only_that_file(tmp_path, corrupt, code):
     write(tmp_path, [good_row(i) for i in range(50)], "part-0.parquet")
     corrupt(write(tmp_path, [good_row(i) for i in range(50, 100)], "part-1.parquet"))
-    result = ingest_day(tmp_path, DAY, settings(tmp_path))
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
     assert not result.ok
     [breach] = result.breaches
     assert (breach.code, breach.file) == (code, f"usage_logs/date={DAY}/part-1.parquet")

@@ -1,4 +1,5 @@
-"""Settings under tmp paths (never the demo's stores), and the `tiny` world, simulated once."""
+"""Settings under tmp paths (never the demo's stores), and the `tiny` world, simulated once and
+run up to its first published day."""
 
 from __future__ import annotations
 
@@ -26,3 +27,16 @@ def tiny_raw(tmp_path_factory) -> Path:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def first_published_day(tiny_raw, tmp_path_factory):
+    """The tiny world walked day by day up to its first published day (its first champion):
+    what the UIs show, on a private Dagster home and MLflow store. Returns (settings, day)."""
+    from pipelines.walk import plan_days, walk_days
+
+    settings = make_settings(tmp_path_factory.mktemp("first_published_day"), raw=tiny_raw)
+    for day in plan_days(settings, None, None):
+        if walk_days(settings, day, day) == {"published": 1}:
+            return settings, day
+    pytest.fail("no day of the tiny world was published")
