@@ -13,6 +13,7 @@ import multiprocessing as mp
 import resource
 import statistics
 import time
+import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,9 +30,36 @@ def scan_and_sum(files: list[Path], threads: int = 2) -> tuple:
     ).fetchone()
 
 
+def scan_all_columns(files: list[Path], threads: int = 2) -> tuple:
+    """The wide reference: every column the feature stage reads, each reduced once (numbers
+    and times summed, booleans counted, strings by total length). No stage can do less than
+    decode all of them, so this is the floor the ingest-to-features ratio is quoted against."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    con = duckdb.connect(config={"threads": threads})
+    terms = []
+    for field in pq.read_schema(files[0]):
+        name = f'"{field.name}"'
+        if str(field.type) in ("string", "large_string"):
+            terms.append(f"sum(length({name}))")
+        elif str(field.type) == "bool":
+            terms.append(f"count_if({name})")
+        elif str(field.type).startswith("timestamp"):
+            terms.append(f"sum(epoch_us({name}))")
+        else:
+            terms.append(f"sum({name}::DOUBLE)")
+    return con.execute(f"SELECT count(*), {', '.join(terms)} FROM read_parquet(?)",
+                       [[str(f) for f in files]]).fetchone()
+
+
 def _child(fn: Callable[..., Any], args: tuple, queue: mp.Queue) -> None:
     start = time.perf_counter()
-    fn(*args)
+    try:
+        fn(*args)
+    except BaseException as error:  # the parent would otherwise wait for a result forever
+        queue.put(f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
+        raise
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     queue.put((seconds, peak_kib / 1024 / 1024))
@@ -45,8 +73,8 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
     proc.start()
     result = queue.get()
     proc.join()
-    if proc.exitcode:
-        raise RuntimeError(f"{fn.__name__} failed in its benchmark process ({proc.exitcode})")
+    if proc.exitcode or isinstance(result, str):
+        raise RuntimeError(f"{fn.__name__} failed in its benchmark process ({proc.exitcode}): {result}")
     return result
 
 
