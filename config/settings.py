@@ -41,6 +41,56 @@ class GateSettings:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    """How the risk model learns from verdicts and where its thresholds sit (`models/`)."""
+
+    # Validation: the last `validation_days` feature days (fewer while history is short) of
+    # a fixed `validation_share` of accounts, held out by account hash.
+    validation_days: int = 7
+    validation_share: float = 0.3
+    # Positive-unlabeled: never-judged rows are negatives at this weight; benign verdicts
+    # (the investigated look-alikes) at `benign_weight`.
+    unlabeled_weight: float = 0.2
+    benign_weight: float = 1.0
+    # A never-judged member of a convicted campaign (this many distillation verdicts among
+    # its members, at least this share of its judged ones) is learnt as a distiller at
+    # `campaign_weight` (`models.training_set.convicted_by_campaign`). Off by default: on the
+    # demo world it lifts recall from 0.3 % to 97.5 % but flags 24 % of legitimate accounts,
+    # because campaigns still glue customers to hydras (benchmarks/RESULTS.md). Turn it on
+    # only once linkage is clean enough for a campaign's verdicts to speak for its members.
+    campaign_conviction: bool = False
+    campaign_min_verdicts: int = 3
+    campaign_verdict_share: float = 0.9
+    campaign_weight: float = 0.5
+    # Share of verdicts that are wrong, both ways (trust and safety measures it from appeals).
+    verdict_error_rate: float = 0.05
+    # The product's promise: expected share of legitimate account-days at verify or above
+    # (estimated positive-unlabeled, see `models.tiers`).
+    max_legitimate_flag_share: float = 0.003
+    # A tier needs this many distillation verdicts caught on the validation slice.
+    min_true_positives: int = 3
+    # Retrain daily (not weekly) while fewer feature days exist: the 7-day windows and the
+    # validation slice are still filling up, so a model trained on day 2's short windows
+    # would score day 6's longer ones out of its depth.
+    warmup_days: int = 14
+
+
+@dataclass(frozen=True)
+class LinkageSettings:
+    """When shared traces link accounts into campaigns (`features.campaigns`)."""
+
+    # Keys of at most this many holders are judged pair by pair; wider ones by the lift test.
+    narrow_accounts: int = 20
+    min_lift: float = 5.0
+    min_co_holders: int = 5
+    # A lone account joins a campaign whose traces (keys mostly held by its members: at
+    # least `trace_share` of their holders) it holds of `attach_kinds` kinds. On demo day
+    # 2026-03-05, 0.5 attached ~445 customers to the hydras, 0.8 about 10.
+    attach_kinds: int = 2
+    trace_share: float = 0.8
+
+
+@dataclass(frozen=True)
 class Settings:
     raw_root: Path = VAR_ROOT / "demo" / "raw"
     out_root: Path = VAR_ROOT / "demo" / "out"
@@ -58,6 +108,8 @@ class Settings:
     min_positive_labels: int = 20
     tiers: TierTargets = field(default_factory=TierTargets)
     gate: GateSettings = field(default_factory=GateSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    linkage: LinkageSettings = field(default_factory=LinkageSettings)
     psi_warn: float = 0.1
     psi_fail: float = 0.25
     seed: int = 7
@@ -98,7 +150,8 @@ class Settings:
         return dataclasses.replace(self, **_coerce(changes))
 
 
-_NESTED = {"tiers": TierTargets, "gate": GateSettings}
+_NESTED = {"tiers": TierTargets, "gate": GateSettings, "model": ModelSettings,
+           "linkage": LinkageSettings}
 
 
 def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,13 +162,22 @@ def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
         if key not in types:
             raise ValueError(f"unknown setting {key!r}; known: {sorted(types)}")
         if key in _NESTED and isinstance(value, Mapping):
-            value = _NESTED[key](**{k: float(v) for k, v in value.items()})
+            value = _nested(_NESTED[key], value)
         elif types[key] == "Path":
             value = Path(value)
         elif types[key] in ("int", "float"):
             value = {"int": int, "float": float}[types[key]](value)
         out[key] = value
     return out
+
+
+def _nested(kind: type, values: Mapping[str, Any]):
+    """A nested settings section from file text: each value cast to its field's type."""
+    types = {f.name: f.type for f in dataclasses.fields(kind)}
+    unknown = set(values) - set(types)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)} in {kind.__name__}; known: {sorted(types)}")
+    return kind(**{k: {"int": int, "bool": bool}.get(types[k], float)(v) for k, v in values.items()})
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:

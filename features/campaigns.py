@@ -106,6 +106,8 @@ def build_campaigns(
     narrow_accounts: int = 20,
     min_lift: float = 5.0,
     min_co_holders: int = 5,
+    attach_kinds: int = 2,
+    trace_share: float = 0.8,
     template_bands: int = lk.TEMPLATE_BANDS,
     top_templates: int = 3,
 ) -> CampaignsDay:
@@ -120,7 +122,8 @@ def build_campaigns(
     little, and across thousands of key pairs a little overlap of strangers is certain).
     The narrow limit is low because pairs of two fairly common keys (a range of 40
     accounts, a BIN with 40 sign-ups that day) also meet by chance among 250k accounts;
-    above it, the lift test judges.
+    above it, the lift test judges. Then an account left alone joins a campaign whose
+    traces of `attach_kinds` kinds it holds (`attach_loners`, `trace_share`).
 
     Campaign features per account, a lone account being a group of one:
     - campaign_size, campaign_requests, campaign_cot_share (the group's step-by-step share);
@@ -140,6 +143,7 @@ def build_campaigns(
     n = len(accounts)
     kept = _prune_crowds(keys.assign(acc=codes[len(usage_day_stats):]), rules)
     component = components(n, *_links(kept, n, rules, narrow_accounts, min_lift, min_co_holders))
+    component = attach_loners(kept, component, rules, attach_kinds, trace_share)
     size = np.bincount(component)[component]
 
     stats = usage_day_stats.assign(acc=codes[: len(usage_day_stats)])
@@ -178,7 +182,7 @@ def _links(
     narrow = holders <= narrow_accounts
     counts_at = np.array([r.counts_at for r in rule])
     alone_at = np.array([r.alone_at or np.iinfo(np.int64).max for r in rule])
-    family = pd.factorize(pd.Series([r.family or k for k, r in rules.items()]))[0]
+    family = _families(rules)
     single = counts_at[kind] == 1  # one shared key is one line of evidence
     wide = ~narrow & single
     alone_wide = wide & (alone_at[kind] == 1)
@@ -189,6 +193,54 @@ def _links(
         wide_key_links(acc, key, family[kind], wide, single, n, min_lift, min_co_holders),
     ]
     return np.concatenate([lo for lo, _ in links]), np.concatenate([hi for _, hi in links])
+
+
+def attach_loners(
+    kept: pd.DataFrame, component: np.ndarray, rules: Mapping[str, KindRule], attach_kinds: int,
+    trace_share: float,
+) -> np.ndarray:
+    """Components after each lone account joins the campaign whose traces it holds.
+
+    The pair rule wants two kinds of evidence shared with ONE other account, so a hydra
+    account that shares the hydra's template with some members and its address ranges with
+    others stays alone. A key is a campaign's *trace* when at least `trace_share` of its
+    holders are that campaign's members: a busy ISP range or a popular prompt, mostly held
+    by strangers, is nobody's trace. A lone account holding a campaign's traces of
+    `attach_kinds` families of kinds (each kind counted once it holds `counts_at` of
+    them, as in the pair rule) joins it; with several such campaigns, the one it shares
+    most families with, then the larger.
+    """
+    size = np.bincount(component)
+    acc, key, kind = (kept[c].to_numpy() for c in ("acc", "key_code", "kind"))
+    comp = component[acc]
+    grouped = size[comp] >= 2
+    if not grouped.any() or (~grouped).sum() == 0:
+        return component
+    # Dominant campaign of each key among its holders, and its share of them.
+    per_key_comp = pd.DataFrame({"key": key[grouped], "comp": comp[grouped]}).value_counts()
+    per_key_comp = per_key_comp.reset_index(name="members").sort_values(
+        ["key", "members", "comp"], ascending=[True, False, True]).drop_duplicates("key")
+    holders = np.bincount(key)
+    trace = per_key_comp[per_key_comp.members >= np.maximum(2, trace_share * holders[per_key_comp.key])]
+    owner = np.full(len(holders), -1, np.int64)
+    owner[trace.key.to_numpy()] = trace.comp.to_numpy()
+
+    rule = list(rules.values())
+    counts_at = np.array([r.counts_at for r in rule])
+    family = _families(rules)
+    alone = ~grouped & (owner[key] >= 0)
+    held = pd.DataFrame({"acc": acc[alone], "comp": owner[key[alone]], "kind": kind[alone]})
+    held = held.value_counts().reset_index(name="keys")
+    held = held[held["keys"] >= counts_at[held.kind]]
+    held["family"] = family[held.kind]
+    families = held.groupby(["acc", "comp"]).family.nunique().reset_index(name="families")
+    families = families[families.families >= attach_kinds]
+    families["size"] = size[families.comp]
+    best = families.sort_values(["acc", "families", "size", "comp"],
+                                ascending=[True, False, False, True]).drop_duplicates("acc")
+    out = component.copy()
+    out[best.acc.to_numpy()] = best.comp.to_numpy()
+    return out
 
 
 def summarize_campaigns(
@@ -218,6 +270,11 @@ def summarize_campaigns(
                "risk_score", "evidence"]
     return out[columns].sort_values(["risk_score", "campaign_id"], ascending=[False, True],
                                     ignore_index=True)
+
+
+def _families(rules: Mapping[str, KindRule]) -> np.ndarray:
+    """Line-of-evidence code per kind (position in `rules`): kinds of one family share it."""
+    return pd.factorize(pd.Series([r.family or k for k, r in rules.items()]))[0]
 
 
 def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:

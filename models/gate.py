@@ -27,12 +27,13 @@ class GateDecision:
     champion: dict[str, float] | None
 
 
-def holdout_metrics(model: LoadedModel, holdout: pd.DataFrame) -> dict[str, float]:
+def holdout_metrics(model: LoadedModel, holdout: pd.DataFrame, verdict_error_rate: float) -> dict[str, float]:
     """Figures of `model` on `holdout` (feature columns, `label`, `verdict`), calibrated."""
     values = holdout[model.feature_names].to_numpy(np.float64)
     margin = model.booster.predict(values, raw_score=True, num_threads=model.threads)
     investigated = (holdout["verdict"] != UNLABELED).to_numpy()
-    return evaluate(holdout["label"].to_numpy(), model.calibrator(margin), investigated)
+    return evaluate(holdout["label"].to_numpy(), model.calibrator(margin), investigated,
+                    verdict_error_rate=verdict_error_rate)
 
 
 def decide(challenger: dict[str, float], champion: dict[str, float] | None, gate) -> tuple[bool, str]:

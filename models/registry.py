@@ -134,9 +134,10 @@ def promote_if_better(version, holdout: pd.DataFrame, settings) -> GateDecision:
     _, client = _mlflow(settings)
     name = settings.registered_model_name
     number = str(getattr(version, "version", version))
-    challenger = holdout_metrics(load_version(settings, number), holdout)
+    error_rate = settings.model.verdict_error_rate
+    challenger = holdout_metrics(load_version(settings, number), holdout, error_rate)
     champion_version = _alias(client, name, CHAMPION)
-    champion = (holdout_metrics(load_version(settings, champion_version), holdout)
+    champion = (holdout_metrics(load_version(settings, champion_version), holdout, error_rate)
                 if champion_version else None)
     promoted, reason = decide(challenger, champion, settings.gate)
     decision = GateDecision(promoted, reason, number, champion_version, challenger, champion)

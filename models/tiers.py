@@ -9,15 +9,24 @@ wrong, a target is met when the measured precision implies it at `verdict_error_
 - a threshold sits exactly on a distillation verdict's score: below the lowest verdict it
   catches it would only add accounts, never recall, so it is raised back to it;
 - benign verdicts are few, so precision among verdicts alone would let a threshold sink
-  into a crowd of never-judged accounts; verify or above may flag at most
-  `max_unlabeled_share` of the unlabeled rows. The unlabeled stand in for legitimate
-  accounts (the product promises <= 0.3 % of them at verify or above); some are distillers
-  nobody has judged yet, so this cap errs towards flagging too few, never too many;
+  into a crowd of never-judged accounts. The product promises to flag at most
+  `max_legitimate_flag_share` of legitimate accounts at verify or above, so verify or above
+  may flag at most that share of the never-judged rows presumed legitimate
+  (`legitimate_weight`): those outside convicted campaigns. Not of all never-judged rows:
+  with distillers a tenth of the population and few of them judged, most never-judged
+  rows at the top are members of a hydra whose judged members convicted it, and counting
+  them as customers capped recall at 0.4 %;
+- precision is also required over ALL flagged rows, never-judged ones outside convicted
+  campaigns counted as legitimate: without benign verdicts in the slice, precision among
+  verdicts alone cannot tell `verify` from `suspend_review`;
+- the legitimate budget counts accounts ever flagged in the slice, since a customer
+  flagged on one day of seven is flagged;
 - a tier needs at least `min_true_positives` distillation rows caught within these limits;
   if no threshold manages that, the tier is unreachable (threshold +inf, `null` in JSON):
   nobody enters it, rather than a useless low threshold.
 The report stored with the thresholds gives, per tier, the precision among verdicts, the
-recall of verdicts, and the share of benign and of unlabeled rows flagged.
+recall of verdicts, the share of benign and of unlabeled rows flagged, and the expected
+precision and share of legitimate rows (and accounts) flagged.
 """
 
 from __future__ import annotations
@@ -67,6 +76,21 @@ class Thresholds:
         return cls({t: values[t] for t in TIERS[1:]}, data["validation"])
 
 
+def legitimate_weight(investigated: np.ndarray, convicted: np.ndarray) -> np.ndarray:
+    """1 for each never-judged validation row presumed legitimate, 0 for the others: judged
+    rows (precision among verdicts governs them) and members of a convicted campaign
+    (`models.training_set.convicted_by_campaign`: its verdicts speak for them).
+
+    A bound, not an estimate: the never-judged outside convicted campaigns still hold
+    distillers nobody has caught, so this errs towards flagging too few. We tried the
+    Elkan-Noto estimate (a row is a distiller with probability score / c, c the mean
+    score of the judged distillers): on the demo world, whenever calibration squeezed the
+    scores, c fell near zero, every never-judged row above it counted as a distiller, and
+    `verify` sank to a score of 0.001 that flagged a quarter of legitimate accounts.
+    """
+    return (~(np.asarray(investigated, bool) | np.asarray(convicted, bool))).astype(np.float64)
+
+
 def choose_thresholds(
     score: np.ndarray,
     label: np.ndarray,
@@ -74,24 +98,38 @@ def choose_thresholds(
     targets,
     min_true_positives: int = 3,
     verdict_error_rate: float = VERDICT_ERROR_RATE,
-    max_unlabeled_share: float = 0.003,
+    max_legitimate_flag_share: float = 0.003,
+    account: np.ndarray | None = None,
+    convicted: np.ndarray | None = None,
 ) -> Thresholds:
-    """Thresholds for `targets` (a `config.settings.TierTargets`) on validation scores."""
+    """Thresholds for `targets` (a `config.settings.TierTargets`) on validation scores;
+    `account` (one id per row, default: each row its own account) makes the legitimate
+    budget count accounts ever flagged in the slice, as the promise does, not account-days;
+    `convicted` marks never-judged rows of convicted campaigns (default: none)."""
     score = np.asarray(score, dtype=np.float64)
     label = np.asarray(label, dtype=np.int64)
     investigated = np.asarray(investigated, dtype=bool)
+    legitimate = legitimate_weight(investigated, np.zeros(score.size, bool) if convicted is None else convicted)
+    unjudged_distiller = np.where(investigated, 0.0, 1.0 - legitimate)
     order = np.argsort(-score, kind="stable")
     ranked = score[order]
     caught, judged = np.cumsum(label[order]), np.cumsum(investigated[order])
     # One candidate per distinct score: "flag everything scoring at least this".
     last_of_run = np.r_[ranked[1:] != ranked[:-1], True]
     cand_score, cand_tp, cand_judged = ranked[last_of_run], caught[last_of_run], judged[last_of_run]
-    cand_unlabeled = np.flatnonzero(last_of_run) + 1 - cand_judged
-    few_unlabeled = cand_unlabeled <= max_unlabeled_share * int((~investigated).sum())
+    cand_precision = _expected_precision(
+        cand_tp, cand_judged, np.cumsum(unjudged_distiller[order])[last_of_run],
+        np.flatnonzero(last_of_run) + 1, verdict_error_rate)
+    flagged_legitimate, legitimate_total = _legitimate_accounts_flagged(
+        cand_score, score, legitimate, np.arange(score.size) if account is None else np.asarray(account))
+    few_legitimate = flagged_legitimate <= max_legitimate_flag_share * legitimate_total
 
     def lowest_reaching(target: float) -> float:
+        # Precision twice: among verdicts (benign verdicts are the look-alikes) and over all
+        # flagged rows (`_expected_precision`).
         needed = measured_precision_needed(target, verdict_error_rate)
-        ok = np.flatnonzero((cand_tp >= needed * cand_judged) & (cand_tp >= min_true_positives) & few_unlabeled)
+        ok = np.flatnonzero((cand_tp >= needed * cand_judged) & (cand_precision >= target)
+                            & (cand_tp >= min_true_positives) & few_legitimate)
         if not ok.size:
             return math.inf
         # Raise to the lowest score that still catches as many verdicts.
@@ -103,13 +141,41 @@ def choose_thresholds(
     capacity = max(math.ceil(targets.monitor_capacity * score.size), 1)
     values["monitor"] = min(float(ranked[min(capacity, score.size) - 1]), values["verify"])
     values = {t: values[t] for t in TIERS[1:]}
-    report = _report(score, label, investigated, values)
+    report = _report(score, label, investigated, legitimate, values)
     for tier, target in precision_tiers.items():
         report[tier]["precision_needed"] = measured_precision_needed(target, verdict_error_rate)
+        ok = cand_score >= values[tier]
+        report[tier]["expected_legitimate_account_share"] = (
+            float(flagged_legitimate[ok][-1] / max(legitimate_total, 1e-12)) if ok.any() else 0.0)
+        report[tier]["expected_precision"] = float(cand_precision[ok][-1]) if ok.any() else None
     return Thresholds(values, report)
 
 
-def _report(score, label, investigated, values: dict[str, float]) -> dict[str, dict]:
+def _expected_precision(tp, judged, unjudged_distillers, flagged, verdict_error_rate: float) -> np.ndarray:
+    """Expected true precision over all flagged rows: the judged ones' measured precision
+    corrected for wrong verdicts (inverse of `measured_precision_needed`), plus the
+    never-judged members of convicted campaigns."""
+    measured = np.divide(tp, judged, out=np.zeros(len(tp)), where=judged > 0)
+    true = np.clip((measured - verdict_error_rate) / (1 - 2 * verdict_error_rate), 0.0, 1.0)
+    return (true * judged + unjudged_distillers) / flagged
+
+
+def _legitimate_accounts_flagged(
+    cand_score: np.ndarray, score: np.ndarray, legitimate: np.ndarray, account: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Expected legitimate accounts flagged at least once at each candidate threshold, and
+    expected legitimate accounts in all. An account is flagged by its highest-scoring row,
+    and is as legitimate as that row says."""
+    by_score = np.lexsort((-score, account))  # per account, its highest score first
+    first = np.r_[True, account[by_score][1:] != account[by_score][:-1]]
+    top = by_score[first]
+    desc = np.argsort(-score[top], kind="stable")
+    top_score, top_legitimate = score[top][desc], np.cumsum(legitimate[top][desc])
+    flagged = np.searchsorted(-top_score, -cand_score, side="right")
+    return np.where(flagged > 0, top_legitimate[np.maximum(flagged - 1, 0)], 0.0), float(top_legitimate[-1])
+
+
+def _report(score, label, investigated, legitimate, values: dict[str, float]) -> dict[str, dict]:
     benign = investigated & (label == 0)
     unlabeled = ~investigated
     report = {}
@@ -122,5 +188,6 @@ def _report(score, label, investigated, values: dict[str, float]) -> dict[str, d
             "recall": int(label[flagged].sum()) / max(int(label.sum()), 1),
             "benign_share": int((flagged & benign).sum()) / max(int(benign.sum()), 1),
             "unlabeled_share": int((flagged & unlabeled).sum()) / max(int(unlabeled.sum()), 1),
+            "expected_legitimate_share": float(legitimate[flagged].sum() / max(legitimate.sum(), 1e-12)),
         }
     return report

@@ -65,10 +65,9 @@ def train(
     settings,
     num_boost_round: int = 500,
     early_stopping_rounds: int = 30,
-    max_unlabeled_share: float = 0.003,
 ) -> TrainedModel:
     """Fit, early-stop, calibrate and choose tier thresholds for one cutoff
-    (`max_unlabeled_share`: see `models.tiers`)."""
+    (`settings.model`: verdict error rate, legitimate flag budget, see `models.tiers`)."""
     train_rows, valid_rows = training_set.train, training_set.validation
     if valid_rows["label"].sum() == 0 or train_rows["label"].sum() == 0:
         raise ValueError(
@@ -79,12 +78,12 @@ def train(
     categorical = [n for n in names if n in categorical_feature_names()]
     params = lightgbm_params(settings)
     dtrain = lgb.Dataset(
-        training_set.matrix(train_rows), train_rows["label"].to_numpy(),
+        training_set.matrix(train_rows), train_rows["target"].to_numpy(),
         weight=train_rows["weight"].to_numpy(), feature_name=names,
         categorical_feature=categorical, free_raw_data=False,
     )
     # Validation rows count at full weight: it stands for the population the tiers act on.
-    dvalid = dtrain.create_valid(training_set.matrix(valid_rows), valid_rows["label"].to_numpy())
+    dvalid = dtrain.create_valid(training_set.matrix(valid_rows), valid_rows["target"].to_numpy())
     booster = lgb.train(
         params, dtrain, num_boost_round=num_boost_round, valid_sets=[dvalid],
         callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
@@ -92,14 +91,22 @@ def train(
     label = valid_rows["label"].to_numpy()
     investigated = (valid_rows["verdict"] != UNLABELED).to_numpy()
     margin = booster.predict(training_set.matrix(valid_rows), raw_score=True)
-    calibrator = fit_platt(margin, label)
+    # Calibrated on what the model learns (verdicts and convicted campaigns); tiers and
+    # metrics below judge it against verdicts only.
+    calibrator = fit_platt(margin, valid_rows["target"].to_numpy())
     score = calibrator(margin)
     return TrainedModel(
         booster=booster,
         calibrator=calibrator,
-        thresholds=choose_thresholds(score, label, investigated, settings.tiers,
-                                      max_unlabeled_share=max_unlabeled_share),
-        metrics=evaluate(label, score, investigated),
+        thresholds=choose_thresholds(
+            score, label, investigated, settings.tiers,
+            min_true_positives=settings.model.min_true_positives,
+            verdict_error_rate=settings.model.verdict_error_rate,
+            max_legitimate_flag_share=settings.model.max_legitimate_flag_share,
+            account=valid_rows["account_id"].to_numpy(),
+            convicted=(valid_rows["target"].astype(bool) & ~valid_rows["label"].astype(bool)).to_numpy(),
+        ),
+        metrics=evaluate(label, score, investigated, verdict_error_rate=settings.model.verdict_error_rate),
         validation_score=score,
         typical=typical_values(training_set),
         params={**params, "num_boost_round": num_boost_round,

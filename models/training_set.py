@@ -11,8 +11,8 @@ teach the model to score those down. Benign verdicts keep full weight (or more):
 the investigated look-alikes (benchmark runners, data vendors, classes) and the only rows
 that say "this pattern is legitimate" with authority.
 
-Validation is split off in time *and* by account: the last `validation_days` before T, of a
-fixed share of accounts (by a hash of the id) that training never sees. A verdict is an
+Validation is split off in time *and* by account: the last `validation_days` before T (half
+the history while it is shorter than twice that), of a fixed share of accounts (by a hash of the id) that training never sees. A verdict is an
 account's, so its rows repeat it day after day: a model validated on accounts it trained on
 ranks the already-judged ones first, and every threshold chosen on it looks far better than
 it is on the accounts nobody has judged yet, which are the ones that matter.
@@ -44,7 +44,8 @@ def held_out(account_id: pd.Series, share: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """Rows (features + `verdict`, `label`, `weight`, `split`): `train` rows are days before
+    """Rows (features + `verdict`, `label` (a distillation verdict), `target` (what the model
+    learns: `label` or a convicted campaign), `weight`, `split`): `train` rows are days before
     `validation_start` of training accounts, `validation` rows days from it of held-out
     accounts; the other rows (`unused`) would leak one side into the other."""
 
@@ -100,6 +101,34 @@ def verdicts_as_of(labels: pd.DataFrame, cutoff: dt.date) -> pd.Series:
     return latest.set_index("account_id")["decision"]
 
 
+def convicted_by_campaign(rows: pd.DataFrame, min_verdicts: int | None, verdict_share: float) -> np.ndarray:
+    """Never-judged rows whose campaign that day is convicted: at least `min_verdicts` of its
+    members carry a distillation verdict and they are at least `verdict_share` of its
+    judged members. `min_verdicts=None` convicts nobody (the shipped default, see
+    `config.settings.ModelSettings.campaign_conviction`).
+
+    The model learns from verdicts, and in a hydra of thousands the judged few stand for
+    the rest: counted as negatives, the unjudged members would teach the model that a
+    convicted campaign's accounts are mostly legitimate, and its score would sit at the
+    share of them trust and safety happened to judge. The campaign's own verdicts decide,
+    as known at the cutoff, so this adds no label from the future. A benign verdict among
+    the members (a class or a company wrongly linked) keeps a campaign from conviction.
+    """
+    if min_verdicts is None:
+        return np.zeros(len(rows), bool)
+    verdict = rows["verdict"].to_numpy()
+    judged = rows.loc[rows["campaign_id"].notna() & (verdict != UNLABELED),
+                      ["feature_date", "campaign_id", "account_id", "verdict"]].drop_duplicates()
+    if judged.empty:
+        return np.zeros(len(rows), bool)
+    counts = pd.crosstab([judged["feature_date"], judged["campaign_id"]], judged["verdict"])
+    distilled = counts.get(DISTILLATION, pd.Series(0, index=counts.index))
+    benign = counts.get(BENIGN, pd.Series(0, index=counts.index))
+    convicted = counts.index[(distilled >= min_verdicts) & (distilled >= verdict_share * (distilled + benign))]
+    key = pd.MultiIndex.from_frame(rows[["feature_date", "campaign_id"]])
+    return key.isin(convicted) & (verdict == UNLABELED)
+
+
 def build_training_set(
     features: pd.DataFrame,
     labels: pd.DataFrame,
@@ -108,28 +137,37 @@ def build_training_set(
     validation_share: float = 0.3,
     unlabeled_weight: float = 0.2,
     benign_weight: float = 1.0,
+    campaign_min_verdicts: int | None = 3,
+    campaign_verdict_share: float = 0.9,
+    campaign_weight: float = 0.5,
 ) -> TrainingSet:
-    """Training rows for cutoff T: feature days <= T, verdicts decided by the end of T."""
+    """Training rows for cutoff T: feature days <= T, verdicts decided by the end of T;
+    `target` adds the members of convicted campaigns (`convicted_by_campaign`)."""
     names = tuple(model_feature_names())
     days = pd.to_datetime(features["feature_date"]).dt.date
-    rows = features.loc[days <= cutoff, ["feature_date", "account_id", *names]].copy()
+    rows = features.loc[days <= cutoff, ["feature_date", "account_id", "campaign_id", *names]].copy()
     rows["feature_date"] = pd.to_datetime(rows["feature_date"]).dt.date
     rows = rows.sort_values(["feature_date", "account_id"], kind="stable").reset_index(drop=True)
 
     verdict = rows["account_id"].map(verdicts_as_of(labels, cutoff)).fillna(UNLABELED)
     rows["verdict"] = verdict
     rows["label"] = (verdict == DISTILLATION).astype(np.int8)
+    by_campaign = convicted_by_campaign(rows, campaign_min_verdicts, campaign_verdict_share)
+    rows["target"] = (rows["label"].astype(bool) | by_campaign).astype(np.int8)
     rows["weight"] = np.select(
-        [verdict == DISTILLATION, verdict == BENIGN], [1.0, benign_weight], unlabeled_weight
+        [verdict == DISTILLATION, verdict == BENIGN, by_campaign],
+        [1.0, benign_weight, campaign_weight], unlabeled_weight,
     )
 
     distinct_days = sorted(rows["feature_date"].unique())
-    if len(distinct_days) <= validation_days:
+    if len(distinct_days) < 2:
         raise ValueError(
-            f"{len(distinct_days)} feature days up to {cutoff}: need more than "
-            f"{validation_days} to keep a validation slice"
+            f"{len(distinct_days)} feature day(s) up to {cutoff}: need 2, one to train on and "
+            f"one to validate on"
         )
-    validation_start = distinct_days[-validation_days]
+    # While history is short the slice shrinks (to half of it, at least a day): a first
+    # model as soon as verdicts allow, and a full week of validation once there is one.
+    validation_start = distinct_days[-min(validation_days, max(len(distinct_days) // 2, 1))]
     recent, holdout = rows["feature_date"] >= validation_start, held_out(rows["account_id"], validation_share)
     rows["split"] = np.select([~recent & ~holdout, recent & holdout], [TRAIN, VALIDATION], UNUSED)
     return TrainingSet(cutoff, rows, validation_start, names)

@@ -61,6 +61,11 @@ def campaigns(context: dg.AssetExecutionContext, distillguard: SettingsResource)
         read_frame(settings.warehouse / "labels"),
         read_frame(previous) if (previous / PART).exists() else None,
         day,
+        narrow_accounts=settings.linkage.narrow_accounts,
+        min_lift=settings.linkage.min_lift,
+        min_co_holders=settings.linkage.min_co_holders,
+        attach_kinds=settings.linkage.attach_kinds,
+        trace_share=settings.linkage.trace_share,
     )
     write_table(result.members, settings.warehouse_day("campaign_members", day))
     write_table(result.campaigns, settings.warehouse_day("campaigns", day))

@@ -8,6 +8,7 @@ A failed blocking check stops the run before this asset; `sensors.withhold_faile
 import dagster as dg
 
 from pipelines.io import read_frame
+from pipelines.model import no_champion_reason
 from pipelines.outcome import day_status
 from pipelines.partitions import DAILY, partition_day
 from pipelines.resources import SettingsResource
@@ -32,7 +33,7 @@ def published_day(context: dg.AssetExecutionContext, distillguard: SettingsResou
                    "model_version": scores["model_version"].iat[0] if len(scores) else "none"}
         final = publish_day(settings, day, scores, read_frame(settings.warehouse_day("campaign_summary", day)), status)
     else:
-        final = withhold_day(settings, day, f"no champion model as of {day}", status)
+        final = withhold_day(settings, day, no_champion_reason(settings, day), status)
     refresh_mirror(settings)
     report = render_report(settings, day)
     return dg.MaterializeResult(metadata={

@@ -18,7 +18,7 @@ from models.scoring import score_accounts
 from pipelines.features import account_features
 from pipelines.io import read_frame, write_table
 from pipelines.linkage import campaigns
-from pipelines.metadata import counts_md, histogram_md, model_version_url
+from pipelines.metadata import counts_md, histogram_md, model_links
 from pipelines.model import risk_model
 from pipelines.partitions import DAILY, partition_day, window
 from pipelines.resources import SettingsResource
@@ -58,7 +58,7 @@ def account_scores_day(context: dg.AssetExecutionContext, distillguard: Settings
         "tiers": counts_md({t: int(tiers.get(t, 0)) for t in TIERS}, "tier", "accounts"),
         "score_histogram": histogram_md(scores["risk_score"]),
         "champion": f"{model.name} v{model.version}",
-        "mlflow_model": model_version_url(model.name, model.version),
+        **model_links(settings.tracking_uri, model.name, model.version),
     })
 
 

@@ -3,14 +3,19 @@
 Each day is one run of the day's job on the persistent Dagster instance, so it appears in
 the UI afterwards. Day D reads logs up to D only; retraining (cutoff D, verdicts decided by
 D) runs inside day D's job on the weekly cutoff day, and every day until a first champion
-exists; day D is scored by the champion as of D. A day whose run fails is withheld with the
-failure as reason.
+exists and during the warm-up (`pipelines.model.retrains_on`); day D is scored by the
+champion as of D. A day whose run fails is withheld with the failure as reason.
 
 Resume: a day is skipped when its `_status` is `published` or `withheld` for the same
 inputs fingerprint (names, sizes and mtimes of the raw files it reads), unless it was
 withheld because a step crashed (`retry`). So a killed run restarts at the first
 unfinished day, a changed input day is redone, and a verdict on the data (no champion, a
-failed blocking check) is not.
+failed blocking check) is not. The fingerprint of day D covers every usage day up to D
+(see `inputs_fingerprint`), so late logs for day k redo k and every later day.
+
+A champion that cannot be read (the MLflow store unreachable, a model file failing its
+SHA-256) withholds the day, to be retried, and the walk goes on: no job runs without
+knowing which model scores it.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from pipelines.cli import UsageError
 from pipelines.definitions import build_defs
 from pipelines.instance import get_instance
 from pipelines.jobs import day_job_name
+from pipelines.model import retrains_on
 from pipelines.outcome import inputs_fingerprint, raw_day_folders, withhold_failed_run
 from pipelines.partitions import DAILY
+from publishing.publish import withhold_day
 from publishing.status import read_status
 
 # Dagster's per-event console lines would drown the progress bar; failures still print.
@@ -67,7 +74,13 @@ def walk_days(settings: Settings, start: dt.date | None = None, end: dt.date | N
         if is_done(settings, day):
             counts["skipped (done before)"] += 1
             continue
-        retrain = champion_as_of(day, settings) is None
+        try:
+            champion_as_of(day, settings)  # even in the warm-up: a job must not meet a dead registry
+            retrain = retrains_on(settings, day)
+        except Exception as error:  # any failure of the registry or of the model it holds
+            withhold_unreadable_champion(settings, day, error)
+            counts["withheld"] += 1
+            continue
         job = defs.resolve_job_def(day_job_name(day, retrain))
         result = job.execute_in_process(partition_key=day.isoformat(), instance=instance,
                                         run_config=QUIET, raise_on_error=False)
@@ -75,3 +88,11 @@ def walk_days(settings: Settings, start: dt.date | None = None, end: dt.date | N
             withhold_failed_run(settings, day, instance, result.run_id)
         counts[read_status(settings, day)["state"]] += 1
     return counts
+
+
+def withhold_unreadable_champion(settings: Settings, day: dt.date, error: Exception) -> None:
+    first_line = (str(error).strip() or "no detail").splitlines()[0]
+    reason = (f"the champion model as of {day} cannot be read from the MLflow registry "
+              f"({type(error).__name__}: {first_line})")
+    withhold_day(settings, day, reason, {"inputs": inputs_fingerprint(settings, day), "run_id": None,
+                                         "checks": {}, "retry": True})

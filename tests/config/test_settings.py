@@ -35,3 +35,19 @@ def test_mlflow_store_lives_beside_the_outputs_it_explains(tmp_path: Path):
     assert load_settings(env={"DISTILLGUARD_MLFLOW_TRACKING_URI": "http://127.0.0.1:5000"}).tracking_uri == (
         "http://127.0.0.1:5000"
     )
+
+
+def test_model_and_linkage_sections_keep_their_field_types(tmp_path: Path):
+    file = tmp_path / "c.toml"
+    file.write_text("[model]\nvalidation_days = 5\nunlabeled_weight = 0.5\n[linkage]\nattach_kinds = 3\n")
+    s = load_settings(file=file, env={})
+    assert s.model.validation_days == 5 and isinstance(s.model.validation_days, int)
+    assert s.model.unlabeled_weight == 0.5 and s.model.max_legitimate_flag_share == 0.003
+    assert s.linkage.attach_kinds == 3 and s.linkage.narrow_accounts == 20
+
+
+def test_unknown_field_of_a_section_is_an_error_not_ignored(tmp_path: Path):
+    file = tmp_path / "c.toml"
+    file.write_text("[model]\nmax_unlabeled_share = 0.003\n")
+    with pytest.raises(ValueError, match="max_unlabeled_share"):
+        load_settings(file=file, env={})

@@ -135,6 +135,21 @@ def test_a_wide_template_links_holders_sharing_another_trace_beyond_chance():
     assert groups(build(keys, stats)) == {frozenset(hydra[j::4]) for j in range(4)}
 
 
+@pytest.mark.parametrize("range_holders, attach_kinds, joins", [
+    ("c e g h d", 2, True),  # 4 of the range's 5 holders are members: two kinds of its traces
+    ("c e g h d", 3, False),  # two kinds are not enough when three are asked for
+    ("c e g h d x y z", 2, False),  # a range half held by strangers is nobody's trace
+])
+def test_a_lone_account_holding_two_kinds_of_a_campaign_trace_joins_it(range_holders, attach_kinds, joins):
+    # d shares the template with a, b, i and j, the range with c, e, g and h: no single
+    # partner shares two kinds of trace with it, so the pair rule leaves it alone.
+    keys = keys_frame((lk.PAYMENT, "P", "a b c e g h i j"), (lk.TEMPLATE, "0:17", "a b i j d"),
+                      (lk.ADDRESS_RANGE, "R", range_holders))
+    result = build(keys, active(*"abcdeghijxyz"), attach_kinds=attach_kinds, trace_share=0.8)
+    campaign = set("abceghij") | ({"d"} if joins else set())
+    assert groups(result) == {frozenset(campaign)}
+
+
 def test_new_campaign_ids_are_deterministic_and_order_free():
     keys = keys_frame((lk.PAYMENT, "P", "b a"))
     first = build(keys, active("a", "b"))

@@ -88,7 +88,7 @@ def shuffled(training_set, seed: int = 0):
     """The same rows with verdicts dealt at random: a model that learns nothing true."""
     rows = training_set.rows.copy()
     order = np.random.default_rng(seed).permutation(len(rows))
-    for col in ("verdict", "label", "weight"):
+    for col in ("verdict", "label", "target", "weight"):
         rows[col] = rows[col].to_numpy()[order]
     return dataclasses.replace(training_set, rows=rows)
 

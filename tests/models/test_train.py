@@ -112,13 +112,51 @@ def test_wrong_verdicts_do_not_make_every_tier_unreachable():
 
 
 def test_verify_cannot_sink_into_never_judged_accounts():
-    # Verdicts are all distillation (precision among verdicts is 1 at any depth), but the
-    # second ten sit below 20 never-judged accounts: reaching them would flag 2 % of the
-    # unlabeled.
+    # Ten distillation verdicts on top, then 20 never-judged accounts outside any convicted
+    # campaign, then ten more verdicts: reaching those would flag 2 % of the presumed
+    # legitimate rows.
     score = np.linspace(1.0, 0.0, 1040)
     investigated = np.r_[np.ones(10, bool), np.zeros(20, bool), np.ones(10, bool), np.zeros(1000, bool)]
     label = investigated.astype(int)
-    capped = choose_thresholds(score, label, investigated, TierTargets(), max_unlabeled_share=0.003)
+    lenient = TierTargets(0.99, 0.97, 0.5, 0.01)
+    capped = choose_thresholds(score, label, investigated, lenient, max_legitimate_flag_share=0.003)
     assert capped.values["verify"] == score[9]
-    loose = choose_thresholds(score, label, investigated, TierTargets(), max_unlabeled_share=0.05)
+    loose = choose_thresholds(score, label, investigated, lenient, max_legitimate_flag_share=0.05)
     assert loose.values["verify"] == score[39]
+    # With a 0.95 target, 20 presumed legitimate rows among 40 flagged are too many anyway.
+    strict = choose_thresholds(score, label, investigated, TierTargets(), max_legitimate_flag_share=0.05)
+    assert strict.values["verify"] == score[9]
+
+
+def test_members_of_a_convicted_campaign_are_not_counted_as_customers():
+    # One account in five at the top is judged (all distillation); the others belong to the
+    # campaign those verdicts convicted: verify reaches every verdict, where counting them
+    # as customers would stop after the first.
+    score = np.r_[np.linspace(0.35, 0.25, 50), np.full(1000, 0.001)]
+    investigated = np.r_[np.arange(50) % 5 == 0, np.zeros(1000, bool)]
+    label = investigated.astype(int)
+    convicted = np.r_[~investigated[:50], np.zeros(1000, bool)]
+    thresholds = choose_thresholds(score, label, investigated, TierTargets(), convicted=convicted)
+    assert thresholds.values["verify"] == score[45]
+    assert thresholds.report["verify"]["recall"] == 1.0
+    unconvicted = choose_thresholds(score, label, investigated, TierTargets())
+    assert unconvicted.values["verify"] == score[0] or math.isinf(unconvicted.values["verify"])
+
+
+def test_the_legitimate_budget_counts_accounts_not_account_days():
+    # Ten verdicts on top; below them 5 never-judged accounts, each scoring there on one of
+    # its 5 days: 5 of 1000 accounts (0.5 %) but only 0.1 % of account-days.
+    rng = np.random.default_rng(0)
+    account = np.r_[np.arange(10), np.repeat(np.arange(10, 1010), 5)]
+    score = np.r_[np.linspace(0.9, 0.8, 10), rng.uniform(0.0, 0.01, 5000)]
+    score[10 + 5 * np.arange(5)] = 0.3  # one day of each of the first 5 accounts
+    score[10 + 5 * 5] = 0.29
+    investigated = np.r_[np.ones(10, bool), np.zeros(5000, bool)]
+    investigated[10 + 5 * 5] = True  # one more verdict below them
+    label = investigated.astype(int)
+    lenient = TierTargets(0.99, 0.97, 0.5, 0.01)
+    per_day = choose_thresholds(score, label, investigated, lenient, max_legitimate_flag_share=0.003)
+    per_account = choose_thresholds(score, label, investigated, lenient, max_legitimate_flag_share=0.003,
+                                    account=account)
+    assert per_day.values["verify"] == 0.29
+    assert per_account.values["verify"] == score[9]

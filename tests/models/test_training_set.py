@@ -8,7 +8,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from models.training_set import build_training_set
+from models.training_set import build_training_set, convicted_by_campaign
 
 
 @pytest.fixture
@@ -80,6 +80,14 @@ def test_validation_slice_is_the_last_days_before_cutoff(world, cutoff, day):
     assert ts.train["feature_date"].max() == day(13)
 
 
+def test_short_history_validates_on_its_later_half(world, day):
+    # Three feature days: a first model should not wait for a week of history.
+    features, labels = world
+    ts = build_training_set(features, labels, day(2), validation_days=7)
+    assert sorted(ts.train["feature_date"].unique()) == [day(0), day(1)]
+    assert sorted(ts.validation["feature_date"].unique()) == [day(2)]
+
+
 def test_weights_follow_the_positive_unlabeled_choice(world, cutoff):
     features, labels = world
     rows = build_training_set(features, labels, cutoff, unlabeled_weight=0.2, benign_weight=3.0).rows
@@ -97,3 +105,29 @@ def test_validation_accounts_are_never_trained_on(world, cutoff, day):
     # The same accounts are held out at a later cutoff: no account changes sides.
     later = build_training_set(features, labels, day(27), validation_share=0.3)
     assert set(later.validation["account_id"]) == held
+
+
+def test_a_convicted_campaign_teaches_its_unjudged_members_as_distillers(day):
+    def members(campaign, verdicts):
+        return [(day(0), f"{campaign}{i}", campaign, v) for i, v in enumerate(verdicts)]
+
+    rows = pd.DataFrame(
+        members("hydra", ["distillation"] * 3 + ["unlabeled"] * 5)
+        + members("class", ["distillation"] * 3 + ["benign"] + ["unlabeled"] * 5)  # 3 of 4: 0.75
+        + members("pair", ["distillation"] * 2 + ["unlabeled"])  # too few verdicts
+        + [(day(0), "alone", None, "unlabeled"), (day(1), "hydra9", "hydra", "unlabeled")],  # another day
+        columns=["feature_date", "account_id", "campaign_id", "verdict"],
+    )
+    convicted = convicted_by_campaign(rows, min_verdicts=3, verdict_share=0.9)
+    assert set(rows.account_id[convicted]) == {f"hydra{i}" for i in range(3, 8)}
+    # Conviction is opt-in: switched off (the shipped default) it convicts nobody.
+    assert not convicted_by_campaign(rows, min_verdicts=None, verdict_share=0.9).any()
+
+
+def test_campaign_conviction_is_off_unless_asked_for(tmp_path):
+    from config import load_settings
+
+    assert load_settings(env={}).model.campaign_conviction is False
+    file = tmp_path / "c.toml"
+    file.write_text("[model]\ncampaign_conviction = true\n")
+    assert load_settings(file=file, env={}).model.campaign_conviction is True
