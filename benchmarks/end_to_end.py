@@ -16,11 +16,10 @@ import argparse
 import datetime as dt
 import json
 import statistics
-import subprocess
 from pathlib import Path
 
 from benchmarks.feature_stage import raw_files
-from benchmarks.harness import run_isolated, save, scan_all_columns, scan_and_sum
+from benchmarks.harness import machine_load, run_isolated, save, scan_all_columns, scan_and_sum
 from config import load_settings
 from models.registry import champion_as_of
 from pipelines.jobs import day_job_name
@@ -47,13 +46,13 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
     }
     seconds: dict[str, list[float]] = {name: [] for name in tasks}
     peaks: dict[str, list[float]] = {name: [] for name in tasks}
-    load = [_uptime()]
+    load = [machine_load()]
     for _ in range(repeats):
         for name, fn in tasks.items():
             s, peak = run_isolated(fn)
             seconds[name].append(s)
             peaks[name].append(peak)
-        load.append(_uptime())
+        load.append(machine_load())
     median = {k: statistics.median(v) for k, v in seconds.items()}
     status = read_status(settings, day) or {}
     return {
@@ -72,9 +71,6 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
         },
     }
 
-
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.harness import save
+from benchmarks.harness import machine_load, save
 from config import load_settings
 from models.registry import champion_as_of
 from models.scoring import score_accounts
@@ -66,7 +65,7 @@ def measure(out: Path, day: dt.date, rows: int, repeats: int) -> dict:
         "median_s": {k: round(v, 3) for k, v in median.items()},
         "runs_s": {k: [round(s, 3) for s in v] for k, v in timings.items()},
         "ratio": round(median["score_accounts"] / median["pred_contrib"], 3),
-        "load_average": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
+        "load_average": machine_load(),
     }
 
 

@@ -21,12 +21,11 @@ import argparse
 import datetime as dt
 import os
 import statistics
-import subprocess
 from pathlib import Path
 
 import dagster as dg
 
-from benchmarks.harness import run_isolated, save, scan_all_columns, scan_and_sum
+from benchmarks.harness import machine_load, run_isolated, save, scan_all_columns, scan_and_sum
 from config import load_settings
 from pipelines.features import account_day_aggregates, account_features
 from pipelines.ingest import accounts, labels, usage_logs_day
@@ -140,7 +139,7 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
     }
     seconds: dict[str, list[float]] = {name: [] for name in tasks}
     peaks: dict[str, list[float]] = {name: [] for name in tasks}
-    load_before = _load()
+    load_before = machine_load()
     for _ in range(repeats):  # interleaved: the machine's noise hits every task alike
         for name, fn in tasks.items():
             s, peak = run_isolated(fn)
@@ -168,9 +167,6 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
     }
 
 
-def _load() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -182,7 +178,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("DISTILLGUARD_THREADS", "2")
     result = measure(args.raw, args.out, args.day, args.repeats)
-    result["load_average_after"] = _load()
+    result["load_average_after"] = machine_load()
     save(result, args.json)
     for name, row in result["tasks"].items():
         print(f"{name:34s} {row['median_s']:8.2f} s  ×{row['ratio_to_scan_all_columns']:6.2f} (all cols)"

@@ -12,6 +12,7 @@ import json
 import multiprocessing as mp
 import resource
 import statistics
+import subprocess
 import time
 import traceback
 from pathlib import Path
@@ -102,3 +103,8 @@ def compare(stages: dict[str, Callable[[], Any]], reference: str, repeats: int =
 def save(result: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+
+
+def machine_load() -> str:
+    """`uptime`'s line, kept with each figure: on a shared machine the load explains the spread."""
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import run_isolated, save
+from benchmarks.harness import machine_load, run_isolated, save
 
 RUNS = {"tiny": None, "demo": None, "incident_one_day": [24]}
 
@@ -31,7 +30,7 @@ def measure(workdir: Path) -> dict:
         preset = name.split("_")[0]
         out = workdir / name
         shutil.rmtree(out, ignore_errors=True)
-        load = _uptime()
+        load = machine_load()
         seconds, peak = run_isolated(generate, preset, days, out)
         world = json.loads((out / "_truth" / "world.json").read_text())
         rows = sum(world["counts"]["rows_per_day"].values())
@@ -41,9 +40,6 @@ def measure(workdir: Path) -> dict:
         shutil.rmtree(out, ignore_errors=True)
     return result
 
-
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
