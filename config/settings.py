@@ -154,30 +154,38 @@ _NESTED = {"tiers": TierTargets, "gate": GateSettings, "model": ModelSettings,
            "linkage": LinkageSettings}
 
 
-def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn file/env text into the field types of `Settings`."""
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"not a true/false setting: {value!r}")
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+# How file or environment text becomes each declared field type.
+_CASTS = {"Path": Path, "int": int, "float": float, "bool": _flag, "str": str}
+
+
+def _cast_fields(kind: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` cast to the field types of the dataclass `kind`; an unknown name is an error."""
+    types = {f.name: f.type for f in dataclasses.fields(kind)}
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        names = ", ".join(repr(u) for u in unknown)
+        raise ValueError(f"unknown setting {names} in {kind.__name__}; known: {sorted(types)}")
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in types:
-            raise ValueError(f"unknown setting {key!r}; known: {sorted(types)}")
-        if key in _NESTED and isinstance(value, Mapping):
-            value = _nested(_NESTED[key], value)
-        elif types[key] == "Path":
-            value = Path(value)
-        elif types[key] in ("int", "float"):
-            value = {"int": int, "float": float}[types[key]](value)
+        if key in _NESTED and kind is Settings:
+            value = value if isinstance(value, _NESTED[key]) else _NESTED[key](**_cast_fields(_NESTED[key], value))
+        elif types[key] in _CASTS:
+            value = _CASTS[types[key]](value)
         out[key] = value
     return out
 
 
-def _nested(kind: type, values: Mapping[str, Any]):
-    """A nested settings section from file text: each value cast to its field's type."""
-    types = {f.name: f.type for f in dataclasses.fields(kind)}
-    unknown = set(values) - set(types)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)} in {kind.__name__}; known: {sorted(types)}")
-    return kind(**{k: {"int": int, "bool": bool}.get(types[k], float)(v) for k, v in values.items()})
+def _coerce(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn file/env text into the field types of `Settings`."""
+    return _cast_fields(Settings, values)
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:

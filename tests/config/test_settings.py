@@ -51,3 +51,13 @@ def test_unknown_field_of_a_section_is_an_error_not_ignored(tmp_path: Path):
     file.write_text("[model]\nmax_unlabeled_share = 0.003\n")
     with pytest.raises(ValueError, match="max_unlabeled_share"):
         load_settings(file=file, env={})
+
+
+def test_nested_sections_cast_like_top_level_and_refuse_unknown_names(tmp_path: Path):
+    file = tmp_path / "c.toml"
+    file.write_text('[model]\ncampaign_conviction = "false"\nwarmup_days = "10"\n')
+    model = load_settings(file=file, env={}).model
+    assert model.campaign_conviction is False and model.warmup_days == 10
+    file.write_text('[model]\ncampaign_convicton = true\n')
+    with pytest.raises(ValueError, match="unknown setting 'campaign_convicton' in ModelSettings"):
+        load_settings(file=file, env={})
