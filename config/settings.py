@@ -58,6 +58,8 @@ class ModelSettings:
     # demo world it lifts recall from 0.3 % to 97.5 % but flags 24 % of legitimate accounts,
     # because campaigns still glue customers to hydras (benchmarks/RESULTS.md). Turn it on
     # only once linkage is clean enough for a campaign's verdicts to speak for its members.
+    # Still true at `linkage.trace_share` 0.8: on the demo walk's training sets 25-42 % of
+    # the never-judged rows it would convict are legitimate (measured against `_truth/`).
     campaign_conviction: bool = False
     campaign_min_verdicts: int = 3
     campaign_verdict_share: float = 0.9
