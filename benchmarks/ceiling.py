@@ -122,7 +122,8 @@ def measure(raw_root: Path, out_root: Path, budget: float, confidence: float) ->
     known = pq.read_table(raw_root / "accounts" / "accounts.parquet", columns=["account_id"]).column("account_id")
     labels = ingest_labels(raw_root, known)[0].to_pandas()
     world = json.loads((raw_root / "_truth" / "world.json").read_text())
-    result = run_ceiling(_published_scores(out_root / "published" / "account_scores"), truth, labels, budget, confidence)
+    scores = _published_scores(out_root / "published" / "account_scores")
+    result = run_ceiling(scores, truth, labels, budget, confidence)
     return {"preset": world["preset"], "seed": world["seed"], "raw": str(raw_root), "out": str(out_root), **result}
 
 
@@ -132,9 +133,10 @@ def _pct(value: float | None) -> str:
 
 def format_table(result: dict) -> str:
     """One line per day and one for the run: ceiling, shipped tiers, certifiability."""
-    lines = [f"budget {result['budget']} of legitimate accounts; legit≤ = {result['bound']} at {result['confidence']}",
-             f"{'day':<10} {'accts':>6} {'dist':>5} | {'cut':>7} {'recall':>6} {'legit':>5} | "
-             f"{'shipped':>7} {'legit%':>6} | {'flagged':>7} {'judged':>6} {'benign':>6} {'legit≤':>7} {'allowed':>7}"]
+    lines = [f"budget {result['budget']} of legitimate accounts; legit≤ = {result['bound']}"
+             f" at {result['confidence']}",
+             f"{'day':<10} {'accts':>6} {'dist':>5} | {'cut':>7} {'recall':>6} {'legit':>5} | {'shipped':>7} "
+             f"{'legit%':>6} | {'flagged':>7} {'judged':>6} {'benign':>6} {'legit≤':>7} {'allowed':>7}"]
     for name, f in [*result["days"].items(), ("run", result["run"])]:
         o, s, c = f["oracle"], f["shipped"], f["certify"]
         cut = "    inf" if o["cut"] is None else f"{o['cut']:7.4f}"
