@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from scipy.stats import beta
 
 from benchmarks.harness import save
-from evaluation.report import _published_scores
+from evaluation.report import published_scores
 from features.ingest import ingest_labels
 from models.training_set import verdicts_as_of
 from publishing.schema import FLAGGED_TIERS
@@ -122,7 +122,7 @@ def measure(raw_root: Path, out_root: Path, budget: float, confidence: float) ->
     known = pq.read_table(raw_root / "accounts" / "accounts.parquet", columns=["account_id"]).column("account_id")
     labels = ingest_labels(raw_root, known)[0].to_pandas()
     world = json.loads((raw_root / "_truth" / "world.json").read_text())
-    scores = _published_scores(out_root / "published" / "account_scores")
+    scores = published_scores(out_root / "published" / "account_scores")
     result = run_ceiling(scores, truth, labels, budget, confidence)
     return {"preset": world["preset"], "seed": world["seed"], "raw": str(raw_root), "out": str(out_root), **result}
 

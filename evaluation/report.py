@@ -65,7 +65,7 @@ def evaluate(raw_root: Path | str, out_root: Path | str) -> dict:
         "published_days": [s["date"] for s in statuses if s["state"] == PUBLISHED],
         "withheld_days": [{"date": s["date"], "reason": s["reason"]} for s in statuses if s["state"] != PUBLISHED],
         "unreadable_usage_files": unreadable,
-        **detection_metrics(_published_scores(out_root / "published" / "account_scores"), truth, requests,
+        **detection_metrics(published_scores(out_root / "published" / "account_scores"), truth, requests,
                             _campaign_starts(world)),
     }
     report["targets"] = [_judge(target, report) for target in TARGETS]
@@ -84,7 +84,7 @@ def _judge(target: Target, report: dict) -> dict:
             "result": "PASS" if value is not None and target.met(value) else "MISS"}
 
 
-def _published_scores(folder: Path) -> pd.DataFrame:
+def published_scores(folder: Path) -> pd.DataFrame:
     """Every published day, read through the contract layout as enforcement reads it."""
     files = sorted(str(p) for p in folder.glob("date=*/*.parquet"))
     if not files:
