@@ -32,8 +32,8 @@ def write_table(data: pa.Table | pd.DataFrame, folder: Path) -> Path:
     return folder / PART
 
 
-def read_table(folder: Path) -> pa.Table:
-    return pq.read_table(folder / PART)
+def read_table(folder: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(folder / PART, columns=columns)
 
 
 def read_frame(folder: Path) -> pd.DataFrame:
