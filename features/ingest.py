@@ -40,6 +40,9 @@ QUARANTINE_SCHEMA = pa.schema([
     ("source_file", pa.string()), ("date", pa.date32()),
 ])
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+# Text columns of a few dozen values repeated over millions of rows: read, kept and written
+# dictionary-encoded, as Parquet stores them; decoding them is a third of a day's memory.
+REPEATED_TEXT = ("ip_kind", "country", "user_agent", "model", "system_prompt_hash", "topic")
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,12 @@ class ContractBreach(Exception):
 def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_ids) -> IngestResult:
     """Read `usage_logs/date=D/*.parquet`; never raises for bad data, it reports it.
     `known_account_ids` are the clean accounts: a request billed to any other account is
-    quarantined (`unknown_account`), since features would join it to no account at all."""
+    quarantined (`unknown_account`), since features would join it to no account at all.
+    The `REPEATED_TEXT` columns of `.clean` are dictionary-encoded strings."""
     raw_root = Path(raw_root)
     suite = load_suite("usage_logs")
     types = arrow_types(suite)
-    clean_schema = _clean_usage_schema(types)
+    clean_schema = _read_schema(_clean_usage_schema(types), REPEATED_TEXT)
     folder = raw_root / "usage_logs" / f"date={day.isoformat()}"
     result = IngestResult(day, clean_schema.empty_table(), QUARANTINE_SCHEMA.empty_table())
 
@@ -93,7 +97,8 @@ def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_i
         result.breaches.append(Breach("missing_day", where, f"no usage logs for {day}: {where} does not exist"))
     elif not files:
         result.breaches.append(Breach("empty_day", where, f"no usage logs for {day}: {where} holds no Parquet file"))
-    table = _read_all(files, raw_root, types, "usage_logs", result.breaches, result.notes, "ip")
+    table = _read_all(files, raw_root, types, "usage_logs", result.breaches, result.notes,
+                      ("ip", *REPEATED_TEXT))
     result.counts = {"files": len(files), "rows_read": 0, "kept": 0, "quarantined": 0, "by_reason": {}}
     if result.breaches:
         return result
@@ -149,7 +154,7 @@ def ingest_accounts(raw_root: Path, settings: Settings) -> tuple[pa.Table, pa.Ta
     suite = load_suite("accounts")
     types = arrow_types(suite)
     table = _read_snapshot(raw_root / "accounts" / "accounts.parquet", raw_root, types, "accounts",
-                           "signup_ip")
+                           ("signup_ip",))
     con = _connect(settings)
     hashed = _hash_addresses(con, table, "signup_ip", settings, "signup_ip_hash", "signup_prefix")
     con.register("raw_rows", _with_flags(table, _malformed(table, "signup_ip", hashed, "signup_ip_hash")))
@@ -184,12 +189,12 @@ def ingest_labels(raw_root: Path, known_account_ids) -> tuple[pa.Table, pa.Table
 
 
 def _read_snapshot(path: Path, raw_root: Path, types: dict[str, str], table_name: str,
-                   address_column: str | None = None) -> pa.Table:
+                   encoded: tuple[str, ...] = ()) -> pa.Table:
     breaches: list[Breach] = []
     if not path.is_file():
         raise ContractBreach([Breach("missing_file", _rel(path, raw_root),
                                      f"{table_name}: {_rel(path, raw_root)} does not exist")])
-    table = _read_all([path], raw_root, types, table_name, breaches, [], address_column)
+    table = _read_all([path], raw_root, types, table_name, breaches, [], encoded)
     if breaches:
         raise ContractBreach(breaches)
     return table
@@ -354,28 +359,29 @@ def _data_files(folder: Path) -> list[Path]:
 
 
 def _read_all(files: list[Path], raw_root: Path, types: dict[str, str], table_name: str,
-              breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table:
+              breaches: list[Breach], notes: list[str], encoded: tuple[str, ...]) -> pa.Table:
     """All files as one table of the contract's columns plus `_bad_text` (first column with
     non-UTF-8 bytes), `_file` and `_i` (the row's place, for a deterministic "first").
-    Every file is checked, so one run names every broken file. The address column is read
-    dictionary-encoded: it is hashed per distinct value."""
+    Every file is checked, so one run names every broken file. The `encoded` columns are read
+    dictionary-encoded, one dictionary per column for all files: an address column is then
+    hashed per distinct value, and repeated text is never decoded."""
     schema = pa.schema([(c, _arrow_type(t)) for c, t in types.items()])
     tables = []
     for index, path in enumerate(files):
         table = _read_file(path, _rel(path, raw_root), schema, table_name, breaches, notes,
-                           address_column)
+                           encoded)
         if table is not None:
             tables.append(_with_bad_text(table).append_column(
                 "_file", pa.array(np.full(table.num_rows, index, np.int32))))
     if breaches or not tables:
-        empty = _read_schema(schema, address_column).empty_table()
+        empty = _read_schema(schema, encoded).empty_table()
         tables = [_with_bad_text(empty).append_column("_file", pa.array([], pa.int32()))]
     table = pa.concat_tables(tables).unify_dictionaries()  # one address dictionary to hash
     return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
 def _read_file(path: Path, rel: str, schema: pa.Schema, table_name: str,
-               breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table | None:
+               breaches: list[Breach], notes: list[str], encoded: tuple[str, ...]) -> pa.Table | None:
     try:
         found = pq.ParquetFile(path).schema_arrow
     except Exception as error:  # any footer problem: zero bytes, truncated, bad magic
@@ -402,20 +408,20 @@ def _read_file(path: Path, rel: str, schema: pa.Schema, table_name: str,
         notes.append(f"{rel}: extra column(s) {', '.join(extra)} ignored")
     try:
         parquet = pq.ParquetFile(path, page_checksum_verification=True,
-                                 read_dictionary=[address_column] if address_column else None)
+                                 read_dictionary=list(encoded))
         table = parquet.read(columns=schema.names)
     except Exception as error:  # corrupt pages: flipped bytes, bad compression
         breaches.append(Breach("unreadable_file", rel,
                                f"{rel}: data cannot be decoded ({_reason_text(error)})"))
         return None
-    return table.cast(_read_schema(schema, address_column))
+    return table.cast(_read_schema(schema, encoded))
 
 
-def _read_schema(schema: pa.Schema, address_column: str | None) -> pa.Schema:
-    if address_column is None:
-        return schema
-    return schema.set(schema.get_field_index(address_column),
-                      pa.field(address_column, pa.dictionary(pa.int32(), pa.string())))
+def _read_schema(schema: pa.Schema, encoded: tuple[str, ...]) -> pa.Schema:
+    """`schema` with the `encoded` text columns dictionary-encoded."""
+    for name in encoded:
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.dictionary(pa.int32(), pa.string())))
+    return schema
 
 
 def _plain(data_type: pa.DataType) -> pa.DataType:
@@ -426,7 +432,7 @@ def _with_bad_text(table: pa.Table) -> pa.Table:
     """Null out string values that are not UTF-8 (DuckDB refuses them) and name, per row,
     in `_bad_text`, the first column that held one. A full UTF-8 check is fast; the slow
     path only runs for a column that fails it."""
-    bad_text = np.full(table.num_rows, None, dtype=object)
+    bad_text = None
     for i, name in enumerate(table.column_names):
         column = table.column(name)
         if not pa.types.is_string(_plain(column.type)):
@@ -437,12 +443,15 @@ def _with_bad_text(table: pa.Table) -> pa.Table:
         except pa.ArrowInvalid:
             text = column.cast(pa.string()) if column.type != pa.string() else column
             bad = _invalid_utf8_mask(text)
+        if bad_text is None:
+            bad_text = np.full(table.num_rows, None, dtype=object)
         bad_text[bad & np.equal(bad_text, None)] = name
         mended = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
         if column.type != pa.string():
             mended = pc.dictionary_encode(mended)
         table = table.set_column(i, name, mended)
-    return table.append_column("_bad_text", pa.array(bad_text, pa.string()))
+    return table.append_column("_bad_text", pa.nulls(table.num_rows, pa.string()) if bad_text is None
+                               else pa.array(bad_text, pa.string()))
 
 
 def _invalid_utf8_mask(column: pa.ChunkedArray) -> np.ndarray:
