@@ -8,7 +8,7 @@ so every row read is either clean or quarantined.
 
 The rules come from the suites in `data_contracts/suites/` (see `data_contracts.row_rules`)
 and run in DuckDB over the Arrow data as read: a day is millions of rows, so only the few
-bad rows are ever materialized and the clean table is the read table, filtered.
+bad rows are ever materialized and the clean table is slices of the read table.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ QUARANTINE_SCHEMA = pa.schema([
     ("source_file", pa.string()), ("date", pa.date32()),
 ])
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())
-# Text columns of a few dozen values repeated over millions of rows: read, kept and written
-# dictionary-encoded, as Parquet stores them; decoding them is a third of a day's memory.
+# Text columns of a few values repeated over millions of rows: read and kept dictionary-
+# encoded, as Parquet stores them; decoded, they are nearly half of a day's table in memory.
 REPEATED_TEXT = ("ip_kind", "country", "user_agent", "model", "system_prompt_hash", "topic")
 
 
@@ -232,8 +232,8 @@ def _malformed_address(column: str) -> tuple[str, str, str]:
 
 
 def _unknown(table: pa.Table, known_account_ids) -> tuple[str, pa.ChunkedArray]:
-    """Flag `_unknown_account`: an account id the clean accounts lack. An Arrow hash lookup:
-    a third of the CPU of DuckDB's join of a day's millions of rows to the accounts."""
+    """Flag `_unknown_account`: an account id the clean accounts lack. An Arrow hash lookup
+    took a third of the CPU of DuckDB's join of a day's millions of rows to the accounts."""
     if isinstance(known_account_ids, (pa.Array, pa.ChunkedArray)):
         known = known_account_ids.cast(pa.string())
     else:
@@ -376,7 +376,7 @@ def _read_all(files: list[Path], raw_root: Path, types: dict[str, str], table_na
     if breaches or not tables:
         empty = _read_schema(schema, encoded).empty_table()
         tables = [_with_bad_text(empty).append_column("_file", pa.array([], pa.int32()))]
-    table = pa.concat_tables(tables).unify_dictionaries()  # one address dictionary to hash
+    table = pa.concat_tables(tables).unify_dictionaries()  # one dictionary per column
     return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 

@@ -23,10 +23,10 @@ PART = "part-0.parquet"
 def write_table(data: pa.Table | pd.DataFrame, folder: Path) -> Path:
     """Replace `folder` with one Parquet file, written aside first so a crash leaves the old day.
 
-    A dictionary-encoded column is how a stage holds repeated text in memory (it is written
-    as it is, without hashing every value again), not a type for readers: a table holding
-    one is stored without its Arrow schema, so readers get each column's plain type from
-    Parquet's own types; one whose types Parquet cannot restore alone is refused."""
+    A dictionary-encoded column is how a stage holds repeated text in memory, not a type
+    for readers: a table holding one is stored without its Arrow schema, so readers get each
+    column's plain type from Parquet's own types (the file is the same otherwise); a table
+    whose types Parquet cannot restore alone is refused."""
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
     encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
     tmp = folder.with_name(folder.name + ".tmp")
