@@ -8,7 +8,7 @@ so every row read is either clean or quarantined.
 
 The rules come from the suites in `data_contracts/suites/` (see `data_contracts.row_rules`)
 and run in DuckDB over the Arrow data as read: a day is millions of rows, so only the few
-bad rows are ever materialized and the clean table is the read table, filtered.
+bad rows are ever materialized and the clean table is slices of the read table.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ QUARANTINE_SCHEMA = pa.schema([
     ("source_file", pa.string()), ("date", pa.date32()),
 ])
 _STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+# Text columns of a few values repeated over millions of rows: read and kept dictionary-
+# encoded, as Parquet stores them; decoded, they are nearly half of a day's table in memory.
+REPEATED_TEXT = ("ip_kind", "country", "user_agent", "model", "system_prompt_hash", "topic")
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,12 @@ class ContractBreach(Exception):
 def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_ids) -> IngestResult:
     """Read `usage_logs/date=D/*.parquet`; never raises for bad data, it reports it.
     `known_account_ids` are the clean accounts: a request billed to any other account is
-    quarantined (`unknown_account`), since features would join it to no account at all."""
+    quarantined (`unknown_account`), since features would join it to no account at all.
+    The `REPEATED_TEXT` columns of `.clean` are dictionary-encoded strings."""
     raw_root = Path(raw_root)
     suite = load_suite("usage_logs")
     types = arrow_types(suite)
-    clean_schema = _clean_usage_schema(types)
+    clean_schema = _read_schema(_clean_usage_schema(types), REPEATED_TEXT)
     folder = raw_root / "usage_logs" / f"date={day.isoformat()}"
     result = IngestResult(day, clean_schema.empty_table(), QUARANTINE_SCHEMA.empty_table())
 
@@ -93,7 +97,8 @@ def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_i
         result.breaches.append(Breach("missing_day", where, f"no usage logs for {day}: {where} does not exist"))
     elif not files:
         result.breaches.append(Breach("empty_day", where, f"no usage logs for {day}: {where} holds no Parquet file"))
-    table = _read_all(files, raw_root, types, "usage_logs", result.breaches, result.notes, "ip")
+    table = _read_all(files, raw_root, types, "usage_logs", result.breaches, result.notes,
+                      ("ip", *REPEATED_TEXT))
     result.counts = {"files": len(files), "rows_read": 0, "kept": 0, "quarantined": 0, "by_reason": {}}
     if result.breaches:
         return result
@@ -103,16 +108,14 @@ def ingest_day(raw_root: Path, day: dt.date, settings: Settings, known_account_i
 
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
     con = _connect(settings)
-    con.register("raw_rows", table)
-    _register_known_accounts(con, known_account_ids)
-    build_address_map(con, table.column("ip"), settings.hash_secret, "addresses")
+    hashed = _hash_addresses(con, table, "ip", settings, "ip_hash", "ip_prefix")
+    con.register("raw_rows", _with_flags(table, _malformed(table, "ip", hashed, "ip_hash"),
+                                         _unknown(table, known_account_ids)))
     split = row_split(suite, types, {"day_start": start, "day_end": start + dt.timedelta(days=1)},
                       hidden=frozenset({"ip"}))
     rules = (split, _own_rules(_malformed_address("ip"), _unknown_account()), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="ts, _i")
-    address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
-    clean = replace_address(_kept(table, keep), "ip", address_map, "ip_hash", "ip_prefix")
-    result.clean = clean.select(clean_schema.names).cast(clean_schema)
+    result.clean = _kept(hashed, keep).select(clean_schema.names).cast(clean_schema)
     result.quarantine = _quarantine(
         con, "r.request_id, r.account_id, r.ts", *rules,
         source="list_extract($files, r._file + 1) AS source_file, $day::DATE AS date",
@@ -151,15 +154,14 @@ def ingest_accounts(raw_root: Path, settings: Settings) -> tuple[pa.Table, pa.Ta
     suite = load_suite("accounts")
     types = arrow_types(suite)
     table = _read_snapshot(raw_root / "accounts" / "accounts.parquet", raw_root, types, "accounts",
-                           "signup_ip")
+                           ("signup_ip",))
     con = _connect(settings)
-    con.register("raw_rows", table)
-    build_address_map(con, table.column("signup_ip"), settings.hash_secret, "addresses")
+    hashed = _hash_addresses(con, table, "signup_ip", settings, "signup_ip_hash", "signup_prefix")
+    con.register("raw_rows", _with_flags(table, _malformed(table, "signup_ip", hashed, "signup_ip_hash")))
     rules = (row_split(suite, types, {}, hidden=frozenset({"signup_ip"})),
              _own_rules(_malformed_address("signup_ip")), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="created_at, _i")
-    address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
-    clean = replace_address(_kept(table, keep), "signup_ip", address_map, "signup_ip_hash", "signup_prefix")
+    clean = _kept(hashed, keep)
     quarantine = _quarantine(con, "r.account_id", *rules, source="$file AS source_file",
                              params={"file": "accounts/accounts.parquet"})
     con.close()
@@ -177,8 +179,7 @@ def ingest_labels(raw_root: Path, known_account_ids) -> tuple[pa.Table, pa.Table
                            "enforcement_labels")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.register("raw_rows", table)
-    _register_known_accounts(con, known_account_ids)
+    con.register("raw_rows", _with_flags(table, _unknown(table, known_account_ids)))
     rules = (row_split(suite, types, {}), _own_rules(_unknown_account()), unique_column_reason(suite))
     keep = _split_rows(con, table.num_rows, *rules, order_by="decided_at, _i")
     quarantine = _quarantine(con, "r.case_id, r.account_id", *rules, source="$file AS source_file",
@@ -188,12 +189,12 @@ def ingest_labels(raw_root: Path, known_account_ids) -> tuple[pa.Table, pa.Table
 
 
 def _read_snapshot(path: Path, raw_root: Path, types: dict[str, str], table_name: str,
-                   address_column: str | None = None) -> pa.Table:
+                   encoded: tuple[str, ...] = ()) -> pa.Table:
     breaches: list[Breach] = []
     if not path.is_file():
         raise ContractBreach([Breach("missing_file", _rel(path, raw_root),
                                      f"{table_name}: {_rel(path, raw_root)} does not exist")])
-    table = _read_all([path], raw_root, types, table_name, breaches, [], address_column)
+    table = _read_all([path], raw_root, types, table_name, breaches, [], encoded)
     if breaches:
         raise ContractBreach(breaches)
     return table
@@ -201,26 +202,52 @@ def _read_snapshot(path: Path, raw_root: Path, types: dict[str, str], table_name
 
 # ---- the split -------------------------------------------------------------------------
 _BOOKKEEPING = ["_bad_text", "_file", "_i"]
+_MIN_RUN = 1000  # mean kept rows between dropped ones, below which `_kept` copies
+
+
+def _hash_addresses(con: duckdb.DuckDBPyConnection, table: pa.Table, column: str, settings: Settings,
+                    hash_name: str, prefix_name: str) -> pa.Table:
+    """`table` with the address `column` replaced by its two keyed hashes, for every row."""
+    build_address_map(con, table.column(column), settings.hash_secret, "addresses")
+    address_map = con.sql("SELECT * FROM addresses").to_arrow_table()
+    return replace_address(table, column, address_map, hash_name, prefix_name)
+
+
+def _with_flags(table: pa.Table, *flags: tuple[str, pa.ChunkedArray]) -> pa.Table:
+    """`table` plus the flag columns the table's own rules read (see `_own_rules`)."""
+    for name, values in flags:
+        table = table.append_column(name, values)
+    return table
+
+
+def _malformed(table: pa.Table, column: str, hashed: pa.Table, hash_name: str) -> tuple[str, pa.ChunkedArray]:
+    """Flag `_malformed`: an address is given but got no hash, so its text did not parse.
+    Read off the hashes every row gets anyway, rather than joined again in SQL."""
+    return "_malformed", pc.and_(pc.is_valid(table.column(column)), pc.is_null(hashed.column(hash_name)))
 
 
 def _malformed_address(column: str) -> tuple[str, str, str]:
     """An address that did not parse (the value stays hidden)."""
-    return (MALFORMED_IP, f"{column} IN (SELECT address FROM addresses WHERE address_hash IS NULL)",
-            f"'{column} is not an IPv4 or IPv6 address'")
+    return MALFORMED_IP, "_malformed", f"'{column} is not an IPv4 or IPv6 address'"
 
 
-def _register_known_accounts(con: duckdb.DuckDBPyConnection, known_account_ids) -> None:
+def _unknown(table: pa.Table, known_account_ids) -> tuple[str, pa.ChunkedArray]:
+    """Flag `_unknown_account`: an account id the clean accounts lack. An Arrow hash lookup
+    took a third of the CPU of DuckDB's join of a day's millions of rows to the accounts."""
     if isinstance(known_account_ids, (pa.Array, pa.ChunkedArray)):
         known = known_account_ids.cast(pa.string())
     else:
         known = pa.array(list(known_account_ids), pa.string())
-    con.register("known_accounts", pa.table({"account_id": known}))
+    if isinstance(known, pa.ChunkedArray):
+        known = known.combine_chunks()
+    account_ids = table.column("account_id")
+    return "_unknown_account", pc.and_(pc.is_valid(account_ids),
+                                       pc.invert(pc.is_in(account_ids, value_set=known)))
 
 
 def _unknown_account() -> tuple[str, str, str]:
     """A row whose account the clean accounts table lacks."""
-    return (UNKNOWN_ACCOUNT,
-            "account_id NOT IN (SELECT account_id FROM known_accounts WHERE account_id IS NOT NULL)",
+    return (UNKNOWN_ACCOUNT, "_unknown_account",
             "'account_id=' || r.account_id || ' is not in the accounts table'")
 
 
@@ -270,7 +297,16 @@ def _split_rows(con: duckdb.DuckDBPyConnection, rows: int, split: RowSplit,
 
 
 def _kept(table: pa.Table, keep: np.ndarray) -> pa.Table:
-    return table if keep.all() else table.filter(keep)  # a clean day is not copied
+    """The kept rows. A day drops a few rows in thousands: the runs between them are taken
+    as zero-copy slices, since a filtered copy doubles the day's memory, and touching fresh
+    memory is the dearest step of a day's ingest. Many short runs (a broken day) are copied."""
+    dropped = np.flatnonzero(~keep)
+    if dropped.size * _MIN_RUN > keep.size:
+        return table.filter(pa.array(keep))
+    starts, ends = np.append(0, dropped + 1), np.append(dropped, keep.size)
+    return pa.concat_tables([table.slice(start, end - start)
+                             for start, end in zip(starts.tolist(), ends.tolist()) if end > start]
+                            or [table.slice(0, 0)])
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, keys: str, split: RowSplit,
@@ -323,28 +359,29 @@ def _data_files(folder: Path) -> list[Path]:
 
 
 def _read_all(files: list[Path], raw_root: Path, types: dict[str, str], table_name: str,
-              breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table:
+              breaches: list[Breach], notes: list[str], encoded: tuple[str, ...]) -> pa.Table:
     """All files as one table of the contract's columns plus `_bad_text` (first column with
     non-UTF-8 bytes), `_file` and `_i` (the row's place, for a deterministic "first").
-    Every file is checked, so one run names every broken file. The address column is read
-    dictionary-encoded: it is hashed per distinct value."""
+    Every file is checked, so one run names every broken file. The `encoded` columns are read
+    dictionary-encoded, one dictionary per column for all files: an address column is then
+    hashed per distinct value, and repeated text is never decoded."""
     schema = pa.schema([(c, _arrow_type(t)) for c, t in types.items()])
     tables = []
     for index, path in enumerate(files):
         table = _read_file(path, _rel(path, raw_root), schema, table_name, breaches, notes,
-                           address_column)
+                           encoded)
         if table is not None:
             tables.append(_with_bad_text(table).append_column(
                 "_file", pa.array(np.full(table.num_rows, index, np.int32))))
     if breaches or not tables:
-        empty = _read_schema(schema, address_column).empty_table()
+        empty = _read_schema(schema, encoded).empty_table()
         tables = [_with_bad_text(empty).append_column("_file", pa.array([], pa.int32()))]
-    table = pa.concat_tables(tables).unify_dictionaries()  # one address dictionary to hash
+    table = pa.concat_tables(tables).unify_dictionaries()  # one dictionary per column
     return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
 def _read_file(path: Path, rel: str, schema: pa.Schema, table_name: str,
-               breaches: list[Breach], notes: list[str], address_column: str | None) -> pa.Table | None:
+               breaches: list[Breach], notes: list[str], encoded: tuple[str, ...]) -> pa.Table | None:
     try:
         found = pq.ParquetFile(path).schema_arrow
     except Exception as error:  # any footer problem: zero bytes, truncated, bad magic
@@ -371,20 +408,20 @@ def _read_file(path: Path, rel: str, schema: pa.Schema, table_name: str,
         notes.append(f"{rel}: extra column(s) {', '.join(extra)} ignored")
     try:
         parquet = pq.ParquetFile(path, page_checksum_verification=True,
-                                 read_dictionary=[address_column] if address_column else None)
+                                 read_dictionary=list(encoded))
         table = parquet.read(columns=schema.names)
     except Exception as error:  # corrupt pages: flipped bytes, bad compression
         breaches.append(Breach("unreadable_file", rel,
                                f"{rel}: data cannot be decoded ({_reason_text(error)})"))
         return None
-    return table.cast(_read_schema(schema, address_column))
+    return table.cast(_read_schema(schema, encoded))
 
 
-def _read_schema(schema: pa.Schema, address_column: str | None) -> pa.Schema:
-    if address_column is None:
-        return schema
-    return schema.set(schema.get_field_index(address_column),
-                      pa.field(address_column, pa.dictionary(pa.int32(), pa.string())))
+def _read_schema(schema: pa.Schema, encoded: tuple[str, ...]) -> pa.Schema:
+    """`schema` with the `encoded` text columns dictionary-encoded."""
+    for name in encoded:
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.dictionary(pa.int32(), pa.string())))
+    return schema
 
 
 def _plain(data_type: pa.DataType) -> pa.DataType:
@@ -395,7 +432,7 @@ def _with_bad_text(table: pa.Table) -> pa.Table:
     """Null out string values that are not UTF-8 (DuckDB refuses them) and name, per row,
     in `_bad_text`, the first column that held one. A full UTF-8 check is fast; the slow
     path only runs for a column that fails it."""
-    bad_text = np.full(table.num_rows, None, dtype=object)
+    bad_text = None
     for i, name in enumerate(table.column_names):
         column = table.column(name)
         if not pa.types.is_string(_plain(column.type)):
@@ -406,12 +443,15 @@ def _with_bad_text(table: pa.Table) -> pa.Table:
         except pa.ArrowInvalid:
             text = column.cast(pa.string()) if column.type != pa.string() else column
             bad = _invalid_utf8_mask(text)
+        if bad_text is None:
+            bad_text = np.full(table.num_rows, None, dtype=object)
         bad_text[bad & np.equal(bad_text, None)] = name
         mended = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
         if column.type != pa.string():
             mended = pc.dictionary_encode(mended)
         table = table.set_column(i, name, mended)
-    return table.append_column("_bad_text", pa.array(bad_text, pa.string()))
+    return table.append_column("_bad_text", pa.nulls(table.num_rows, pa.string()) if bad_text is None
+                               else pa.array(bad_text, pa.string()))
 
 
 def _invalid_utf8_mask(column: pa.ChunkedArray) -> np.ndarray:

@@ -37,7 +37,7 @@ def accounts(distillguard: SettingsResource) -> dg.MaterializeResult:
 def labels(distillguard: SettingsResource) -> dg.MaterializeResult:
     """Validated enforcement verdicts; consumers keep only those decided by their day."""
     settings = distillguard.get()
-    known = read_table(settings.warehouse / "accounts").column("account_id")
+    known = read_table(settings.warehouse / "accounts", ["account_id"]).column("account_id")
     clean, quarantine = ingest_labels(settings.raw_root, known)
     folder = settings.warehouse / "labels"
     write_table(clean, folder)
@@ -58,7 +58,7 @@ def usage_logs_day(context: dg.AssetExecutionContext, distillguard: SettingsReso
     accounts snapshot among them); the rest quarantined with a reason code."""
     settings = distillguard.get()
     day = partition_day(context)
-    known = read_table(settings.warehouse / "accounts").column("account_id")
+    known = read_table(settings.warehouse / "accounts", ["account_id"]).column("account_id")
     result = ingest_day(settings.raw_root, day, settings, known)
     write_table(result.clean, settings.warehouse_day("usage", day))
     write_table(result.quarantine, settings.warehouse_day("quarantine", day))

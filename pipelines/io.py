@@ -21,19 +21,33 @@ PART = "part-0.parquet"
 
 
 def write_table(data: pa.Table | pd.DataFrame, folder: Path) -> Path:
-    """Replace `folder` with one Parquet file, written aside first so a crash leaves the old day."""
+    """Replace `folder` with one Parquet file, written aside first so a crash leaves the old day.
+
+    A dictionary-encoded column is how a stage holds repeated text in memory, not a type
+    for readers: a table holding one is stored without its Arrow schema, so readers get each
+    column's plain type from Parquet's own types (the file is the same otherwise); a table
+    whose types Parquet cannot restore alone is refused."""
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    pq.write_table(table, tmp / PART)
+    pq.write_table(table, tmp / PART, store_schema=not encoded)
+    if encoded and pq.read_schema(tmp / PART).remove_metadata() != _plain_types(table.schema):
+        shutil.rmtree(tmp)
+        raise TypeError(f"{folder.name}: a dictionary-encoded table whose types Parquet cannot restore alone")
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     return folder / PART
 
 
-def read_table(folder: Path) -> pa.Table:
-    return pq.read_table(folder / PART)
+def _plain_types(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                      for f in schema.remove_metadata()])
+
+
+def read_table(folder: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(folder / PART, columns=columns)
 
 
 def read_frame(folder: Path) -> pd.DataFrame:

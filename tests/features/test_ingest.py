@@ -283,3 +283,22 @@ def test_corrupt_file_fails_the_day_naming_only_that_file(tmp_path, corrupt, cod
     assert (breach.code, breach.file) == (code, f"usage_logs/date={DAY}/part-1.parquet")
     assert breach.message.startswith(f"usage_logs/date={DAY}/part-1.parquet: ")
     assert result.clean.num_rows == 0  # a failed day hands nothing on
+
+
+def test_a_day_of_few_bad_rows_keeps_every_other_row_in_order(tmp_path):
+    # One bad row in a thousand or fewer: the kept rows are slices between the bad ones.
+    bad = {0: {"topic": "?"}, 1700: {"output_tokens": -1}, 2999: {"ip": "x"}}
+    write(tmp_path, [good_row(i, **bad.get(i, {})) for i in range(3200)])
+    result = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN)
+    assert result.clean.column("request_id").to_pylist() == [f"req-{i}" for i in range(3200) if i not in bad]
+    assert result.clean.column("input_tokens").to_pylist() == [120 + i for i in range(3200) if i not in bad]
+    assert result.quarantine.column("request_id").to_pylist() == [f"req-{i}" for i in sorted(bad)]
+
+
+def test_repeated_text_stays_dictionary_encoded(tmp_path):
+    write(tmp_path, [good_row(i) for i in range(10)], "part-0.parquet")
+    write(tmp_path, [good_row(i, topic="math") for i in range(10, 15)], "part-1.parquet")
+    clean = ingest_day(tmp_path, DAY, settings(tmp_path), KNOWN).clean
+    assert pa.types.is_dictionary(clean.schema.field("topic").type)
+    assert clean.column("topic").to_pylist() == ["coding"] * 10 + ["math"] * 5
+    assert clean.schema.field("request_id").type == pa.string()
