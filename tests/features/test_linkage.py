@@ -200,14 +200,16 @@ def test_simhash_bands_are_the_same_bits_in_the_engine_and_numpy(bands):
     assert rebuilt == BASE
 
 
-def test_usage_day_stats_counts_requests_per_minute_and_template():
+def test_usage_day_stats_has_one_row_per_request_with_its_minute():
     requests = [
         request("a", ts="2026-11-29 10:00:01", prompt_simhash=BASE, cot_elicitation=True),
         request("a", ts="2026-11-29 10:00:59", prompt_simhash=BASE),
         request("a", ts="2026-11-29 10:02:00", prompt_simhash=BASE),
     ]
     usage = pd.DataFrame(requests).astype({"asn": "int32"})
-    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas().sort_values("minute")
-    assert stats.requests.tolist() == [2, 1]
-    assert stats.cot_requests.tolist() == [1, 0]
-    assert stats.minute.diff().iloc[1] == 2
+    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas().sort_values(["minute", "cot_requests"])
+    assert stats.requests.tolist() == [1, 1, 1]
+    assert stats.cot_requests.tolist() == [0, 1, 0]
+    assert (stats.minute - stats.minute.iloc[0]).tolist() == [0, 0, 2]
+    assert stats.minute.iloc[0] == pd.Timestamp("2026-11-29 10:00", tz="UTC").timestamp() // 60
+    assert (stats.prompt_simhash == BASE).all()
