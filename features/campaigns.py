@@ -305,14 +305,24 @@ def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataF
     """Keys of the ruled kinds held by 2 to `max_accounts` accounts, with integer codes:
     kind (position in `rules`), key_code, holders (beside acc, the account's code)."""
     kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
-    key_code = pd.factorize(pd.factorize(keys.key)[0] * len(rules) + kind)[0]
+    key_code = _dense(pd.factorize(keys.key)[0] * (len(rules) + 1) + kind + 1)
     holders = np.bincount(key_code)[key_code] if len(key_code) else key_code
     # Kinds without a rule (code -1) get the appended limit 0: dropped.
     limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
     keep = (holders >= 2) & (holders <= limit)
     kept = keys[keep].assign(kind=kind[keep], holders=holders[keep])
-    kept["key_code"] = pd.factorize(key_code[keep])[0]
+    kept["key_code"] = _dense(key_code[keep])
     return kept.reset_index(drop=True)
+
+
+def _dense(codes: np.ndarray) -> np.ndarray:
+    """Codes renumbered 0..k-1 in their order through a lookup table: no hashing of
+    millions of keys."""
+    if len(codes) == 0:
+        return codes
+    present = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    present[codes] = 1
+    return (np.cumsum(present) - 1)[codes]
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -323,13 +333,16 @@ def _template_concentration(
     stats: pd.DataFrame, component: np.ndarray, group_requests: np.ndarray, bands: int, top: int
 ) -> np.ndarray:
     """Per component: the best band's share of requests on its `top` commonest values."""
-    comp = component[stats.acc].astype(np.int64) << 32
-    requests = stats.requests.to_numpy(np.float64)
+    requests = stats.requests.to_numpy(np.int64)
+    # One entry per request (a stats row may hold several), so a value's count is the
+    # length of its run once sorted: sorting integers is several times faster than hashing.
+    comp = np.repeat(component[stats.acc].astype(np.int64) << 32, requests)
+    simhash = np.repeat(stats.prompt_simhash.to_numpy(np.int64), requests)
     best = np.zeros(len(group_requests))
-    for band in lk.simhash_bands(stats.prompt_simhash.to_numpy(np.int64), bands):
-        codes, values = pd.factorize(comp | band)
-        best = np.maximum(best, _top_sums(values >> 32, np.bincount(codes, requests), top,
-                                          len(best)))
+    for band in lk.simhash_bands(simhash, bands):
+        values = np.sort(comp | band)
+        starts, ends = runs(values)
+        best = np.maximum(best, _top_sums(values[starts] >> 32, ends - starts, top, len(best)))
     return _share(best, group_requests)
 
 
@@ -345,7 +358,7 @@ def _top_sums(owner: np.ndarray, count: np.ndarray, top: int, n_owners: int) -> 
     o, c = o[order], c[order]
     starts, ends = runs(o)
     first = ranks(ends - starts) < top
-    ranked = np.bincount(o[first], c[first], minlength=n_owners)
+    ranked = np.bincount(o[first], c[first].astype(np.float64), minlength=n_owners)
     taken = np.bincount(o[first], minlength=n_owners)
     ones = np.bincount(owner[~many], minlength=n_owners)
     return ranked + np.minimum(top - taken, ones)

@@ -286,3 +286,18 @@ def test_a_day_without_shared_keys_has_no_campaigns():
     summary = cp.summarize_campaigns(result.campaigns, pd.DataFrame(
         {"account_id": ["a"], "risk_score": [0.5], "risk_tier": ["none"]}), DAY)
     assert summary.empty and "risk_score" in summary.columns
+
+
+def test_template_concentration_ranks_repeated_values_before_one_offs():
+    # d: one template 5 times, then three one-off prompts (every band different): the top 3
+    # values are the template and two one-offs. e: fewer values than top, all of them count.
+    one_offs = [0x1111_1111_1111_1111, 0x2222_2222_2222_2222, 0x3333_3333_3333_3333]
+    stats = stats_frame(
+        ("d", 0, 0x7777_7777_7777_7777, 5, 0),
+        *(("d", i + 1, h, 1, 0) for i, h in enumerate(one_offs)),
+        ("e", 0, one_offs[0], 2, 0),
+        ("e", 1, one_offs[1], 1, 0),
+    )
+    m = build(keys_frame(), stats, top_templates=3).members.set_index("account_id")
+    assert m.campaign_template_concentration["d"] == pytest.approx(7 / 8)
+    assert m.campaign_template_concentration["e"] == 1.0
