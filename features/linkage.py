@@ -121,14 +121,10 @@ def linkage_keys(
     # One semi-join for all sign-up keys: the active accounts are computed once.
     signup = ibis.union(*_account_keys(known), distinct=False)
     signup = signup.semi_join(usage.select("account_id").distinct(), "account_id")
-    # Sync minutes deduped on integers; the string key is built for distinct rows only.
-    minutes = usage.select(
-        usage.account_id, minute=usage.ts.epoch_seconds() // 60, asn=usage.asn
-    ).distinct()
     keys = [
         signup,
         _keys(usage, ADDRESS_RANGE, usage.ip_prefix),
-        _keys(minutes, SYNC_MINUTE, minutes.minute.cast("string") + "|" + minutes.asn.cast("string")),
+        _sync_minute_keys(usage),
         *_template_keys(usage, template_bands, min_template_requests),
     ]
     return _shared(ibis.union(*keys, distinct=False), max_holders)
@@ -142,6 +138,20 @@ def _shared(keys: ibis.Table, max_holders: Mapping[str, int]) -> ibis.Table:
     limit = holders.key_kind.cases(*max_holders.items(), else_=0)
     kept = holders.filter((holders.holders >= 2) & (holders.holders <= limit))
     return keys.semi_join(kept, ["key_kind", "key"])
+
+
+def _sync_minute_keys(usage: ibis.Table) -> ibis.Table:
+    """Minute x ASN keys, deduped and null-filtered on integers: the string key is built
+    only for the distinct rows (a filter on the string would build it for every request)."""
+    timed = usage.filter(usage.ts.notnull() & usage.asn.notnull())
+    minutes = timed.select(
+        timed.account_id, minute=timed.ts.epoch_seconds() // 60, asn=timed.asn
+    ).distinct()
+    return minutes.select(
+        minutes.account_id,
+        key_kind=ibis.literal(SYNC_MINUTE),
+        key=minutes.minute.cast("string") + "|" + minutes.asn.cast("string"),
+    )
 
 
 def _template_keys(usage: ibis.Table, bands: int, min_requests: int) -> list[ibis.Table]:
