@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features import linkage as lk
-from features.linkgraph import components, key_pairs, pair_links, ranks, runs, stars, wide_key_links
+from features.linkgraph import (
+    components, distinct, key_pairs, pair_links, ranks, runs, stars, wide_key_links,
+)
 
 FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
 
@@ -310,9 +312,9 @@ def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataF
     # Kinds without a rule (code -1) get the appended limit 0: dropped.
     limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
     keep = (holders >= 2) & (holders <= limit)
-    kept = keys[keep].assign(kind=kind[keep], holders=holders[keep])
-    kept["key_code"] = _dense(key_code[keep])
-    return kept.reset_index(drop=True)
+    return keys[keep].reset_index(drop=True).assign(
+        kind=kind[keep], holders=holders[keep], key_code=_dense(key_code[keep])
+    )
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -373,14 +375,16 @@ def _sync_share(
     acc, minute = acc[grouped], stats.minute.to_numpy(np.int64)[grouped]
     minute = minute - (minute.min() if len(minute) else 0)
     span = int(minute.max(initial=0)) + 1
-    # Distinct active members per component x minute.
-    active = np.unique(acc.astype(np.int64) * span + minute)
-    comp_minute = component[active // span].astype(np.int64) * span + active % span
-    codes, values = pd.factorize(comp_minute)
-    together = values[np.bincount(codes) >= 2]
-    synced = np.isin(component[acc].astype(np.int64) * span + minute, together)
-    return _share(np.bincount(acc[synced], stats.requests.to_numpy(np.float64)[grouped][synced],
-                              minlength=len(requests)), requests)
+    # Component x minutes with at least two distinct active members.
+    active = distinct(acc.astype(np.int64) * span + minute)
+    comp_minute = np.sort(component[active // span].astype(np.int64) * span + active % span)
+    starts, ends = runs(comp_minute)
+    together = comp_minute[starts[ends - starts >= 2]]
+    row = component[acc].astype(np.int64) * span + minute
+    at = np.minimum(np.searchsorted(together, row), max(len(together) - 1, 0))
+    synced = together[at] == row if len(together) else np.zeros(len(row), bool)
+    weights = stats.requests.to_numpy(np.float64)[grouped][synced]
+    return _share(np.bincount(acc[synced], weights, minlength=len(requests)), requests)
 
 
 def _labeled_share(
@@ -475,10 +479,10 @@ def _evidence(kept: pd.DataFrame, campaign_of: np.ndarray, kinds: list[str]) -> 
 def _units(key: pd.Series, kind: np.ndarray, kinds: list[str]) -> np.ndarray:
     """Code of what a key counts as evidence: the key, or for a windowed kind its unit.
 
-    Split once per distinct key, not once per holder."""
-    codes, distinct = pd.factorize(key)
-    distinct = pd.Index(np.asarray(distinct, dtype=object))
-    head = distinct.str.split("|", n=1).str[0].to_numpy(object)
+    Coded per distinct key (as itself and as its unit), not per holder."""
+    codes, distinct_keys = pd.factorize(key)
+    distinct_keys = pd.Index(np.asarray(distinct_keys, dtype=object))
+    heads = distinct_keys.str.split("|", n=1).str[0]
     windowed = np.isin(kind, [kinds.index(k) for k in _WINDOWED if k in kinds])
-    unit = np.where(windowed, head[codes], distinct.to_numpy(object)[codes])
-    return pd.factorize(unit)[0]
+    unit = pd.factorize(np.concatenate([distinct_keys.to_numpy(object), heads.to_numpy(object)]))[0]
+    return unit[codes + windowed * len(distinct_keys)]
