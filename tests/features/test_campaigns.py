@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from features import campaigns as cp
@@ -301,3 +302,14 @@ def test_template_concentration_ranks_repeated_values_before_one_offs():
     m = build(keys_frame(), stats, top_templates=3).members.set_index("account_id")
     assert m.campaign_template_concentration["d"] == pytest.approx(7 / 8)
     assert m.campaign_template_concentration["e"] == 1.0
+
+
+def test_categorical_inputs_give_the_same_campaigns_as_strings():
+    keys = keys_frame((lk.PAYMENT, "P", "a b"), (lk.SYNC_MINUTE, f"{MINUTE0}|7", "a b c"),
+                      (lk.TEMPLATE, "0:17", "b c"), (lk.SIGNUP_CLIENT, "curl/8", "c d"))
+    stats = stats_frame(("a", 0, 1, 2, 1), ("b", 0, 1, 1, 0), ("c", 0, 2, 1, 0), ("d", 3, 3, 1, 1))
+    plain = build(keys, stats)
+    coded = build(cp.coded_frame(pa.Table.from_pandas(keys)), cp.coded_frame(pa.Table.from_pandas(stats)))
+    assert isinstance(cp.coded_frame(pa.Table.from_pandas(keys)).key.dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(plain.members, coded.members)
+    pd.testing.assert_frame_equal(plain.campaigns, coded.campaigns)

@@ -163,6 +163,21 @@ def test_sync_minute_needs_the_same_minute_and_network():
     assert holder_sets(keys, lk.SYNC_MINUTE) == {frozenset("ab")}
 
 
+def test_a_request_without_network_gives_no_sync_minute():
+    requests = [
+        request("a", ts="2026-11-29 10:00:05", asn=None),
+        request("b", ts="2026-11-29 10:00:55", asn=None),  # same minute, both unknown
+        request("c", ts="2026-11-29 10:00:10", asn=7),
+        request("d", ts="2026-11-29 10:00:20", asn=7),
+    ]
+    usage = pd.DataFrame(requests).astype({"asn": "Int32", "prompt_simhash": "int64"})
+    accounts_df = pd.DataFrame([account(a) for a in "abcd"]).astype(
+        {"org_id": "string", "card_bin": "string"})
+    keys = lk.linkage_keys(ibis.memtable(usage), ibis.memtable(accounts_df), DAY).to_pandas()
+    sync = keys[keys.key_kind == lk.SYNC_MINUTE]
+    assert sorted(sync.account_id) == ["c", "d"] and sync.key.notna().all()
+
+
 def test_only_accounts_active_and_signed_up_by_the_day_get_keys():
     requests = [request("a"), request("late")]
     accounts = [
