@@ -102,9 +102,9 @@ class CampaignsDay:
 def coded_frame(table: pa.Table) -> pd.DataFrame:
     """`table` in pandas with its string columns categorical: millions of rows that repeat
     a few hundred thousand account ids and keys then cost an integer each, not a string."""
+    strings = (pa.types.is_string, pa.types.is_large_string)
     columns = {
-        name: pc.dictionary_encode(column) if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        else column
+        name: pc.dictionary_encode(column) if any(t(column.type) for t in strings) else column
         for name, column in zip(table.column_names, table.columns)
     }
     return pa.table(columns).to_pandas()
@@ -459,10 +459,13 @@ def _evidence(kept: pd.DataFrame, campaign_of: np.ndarray, kinds: list[str]) -> 
     acc, key, kind = (kept[c].to_numpy() for c in ("acc", "key_code", "kind"))
     rows = np.flatnonzero(campaign[acc] >= 0)
     camp = campaign[acc[rows]].astype(np.int64)
-    in_campaign, shared_by = pd.factorize(camp * (int(key.max(initial=0)) + 1) + key[rows])
-    rows = rows[np.bincount(in_campaign)[in_campaign] >= 2]
-    per_kind = pd.DataFrame({"campaign": campaign[acc[rows]], "kind": kind[rows],
-                             "acc": acc[rows], "unit": _units(kept.key.iloc[rows], kind[rows], kinds)})
+    # Keys held by at least two members of the campaign.
+    campaign_key = pd.factorize(camp * (int(key.max(initial=0)) + 1) + key[rows])[0]
+    rows = rows[np.bincount(campaign_key)[campaign_key] >= 2]
+    per_kind = pd.DataFrame({
+        "campaign": campaign[acc[rows]], "kind": kind[rows], "acc": acc[rows],
+        "unit": _units(kept.key.iloc[rows], kind[rows], kinds),
+    })
     per_kind = per_kind.groupby(["campaign", "kind"]).agg(
         accounts=("acc", "nunique"), units=("unit", "nunique")).reset_index()
     per_kind = per_kind.sort_values(["campaign", "accounts", "kind"], ascending=[True, False, True])

@@ -55,9 +55,11 @@ def campaigns(context: dg.AssetExecutionContext, distillguard: SettingsResource)
     day = partition_day(context)
     previous = settings.warehouse_day("campaign_members", day - dt.timedelta(days=1))
     con = connect(settings)
+    keys = con.read_parquet(settings.warehouse_day("linkage_keys", day) / PART)
+    usage = con.read_parquet(usage_file(settings, day))
     result = build_campaigns(
-        coded_frame(con.read_parquet(settings.warehouse_day("linkage_keys", day) / PART).to_pyarrow()),
-        coded_frame(usage_day_stats(con.read_parquet(usage_file(settings, day))).to_pyarrow()),
+        coded_frame(keys.to_pyarrow()),
+        coded_frame(usage_day_stats(usage).to_pyarrow()),
         read_frame(settings.warehouse / "labels"),
         read_frame(previous) if (previous / PART).exists() else None,
         day,

@@ -222,7 +222,8 @@ def test_usage_day_stats_has_one_row_per_request_with_its_minute():
         request("a", ts="2026-11-29 10:02:00", prompt_simhash=BASE),
     ]
     usage = pd.DataFrame(requests).astype({"asn": "int32"})
-    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas().sort_values(["minute", "cot_requests"])
+    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas()
+    stats = stats.sort_values(["minute", "cot_requests"])
     assert stats.requests.tolist() == [1, 1, 1]
     assert stats.cot_requests.tolist() == [0, 1, 0]
     assert (stats.minute - stats.minute.iloc[0]).tolist() == [0, 0, 2]
