@@ -16,9 +16,13 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features import linkage as lk
-from features.linkgraph import components, key_pairs, pair_links, ranks, runs, stars, wide_key_links
+from features.linkgraph import (
+    components, distinct, key_pairs, pair_links, ranks, runs, stars, wide_key_links,
+)
 
 FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
 
@@ -95,6 +99,17 @@ class CampaignsDay:
     campaigns: pd.DataFrame
 
 
+def coded_frame(table: pa.Table) -> pd.DataFrame:
+    """`table` in pandas with its string columns categorical: millions of rows that repeat
+    a few hundred thousand account ids and keys then cost an integer each, not a string."""
+    strings = (pa.types.is_string, pa.types.is_large_string)
+    columns = {
+        name: pc.dictionary_encode(column) if any(t(column.type) for t in strings) else column
+        for name, column in zip(table.column_names, table.columns)
+    }
+    return pa.table(columns).to_pandas()
+
+
 def build_campaigns(
     keys: pd.DataFrame,
     usage_day_stats: pd.DataFrame,
@@ -136,17 +151,14 @@ def build_campaigns(
       end of `day` is `distillation`: never the account's own verdict (that would leak its
       label into its own feature) and never a later one.
     """
-    codes, accounts = pd.factorize(
-        pd.concat([usage_day_stats.account_id, keys.account_id], ignore_index=True)
-    )
-    accounts = np.asarray(accounts, dtype=object)
+    (stats_acc, keys_acc), accounts = _account_codes(usage_day_stats.account_id, keys.account_id)
     n = len(accounts)
-    kept = _prune_crowds(keys.assign(acc=codes[len(usage_day_stats):]), rules)
+    kept = _prune_crowds(keys.assign(acc=keys_acc), rules)
     component = components(n, *_links(kept, n, rules, narrow_accounts, min_lift, min_co_holders))
     component = attach_loners(kept, component, rules, attach_kinds, trace_share)
     size = np.bincount(component)[component]
 
-    stats = usage_day_stats.assign(acc=codes[: len(usage_day_stats)])
+    stats = usage_day_stats.assign(acc=stats_acc)
     members = pd.DataFrame(
         {
             "account_id": accounts,
@@ -277,18 +289,42 @@ def _families(rules: Mapping[str, KindRule]) -> np.ndarray:
     return pd.factorize(pd.Series([r.family or k for k, r in rules.items()]))[0]
 
 
+def _account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each column's accounts as integer codes into one sorted array of the accounts.
+
+    Factorizing each column first touches every row once through its own codes (a
+    categorical column is not turned back into millions of strings); sorted codes make
+    component labels independent of row order.
+    """
+    parts = [pd.factorize(column) for column in columns]
+    accounts = pd.Index(np.concatenate([np.asarray(u, dtype=object) for _, u in parts]))
+    accounts = accounts.unique().sort_values()
+    codes = [accounts.get_indexer(u)[c] for c, u in parts]
+    return codes, accounts.to_numpy(object)
+
+
 def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:
     """Keys of the ruled kinds held by 2 to `max_accounts` accounts, with integer codes:
     kind (position in `rules`), key_code, holders (beside acc, the account's code)."""
     kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
-    key_code = pd.factorize(pd.factorize(keys.key)[0] * len(rules) + kind)[0]
+    key_code = _dense(pd.factorize(keys.key)[0] * (len(rules) + 1) + kind + 1)
     holders = np.bincount(key_code)[key_code] if len(key_code) else key_code
     # Kinds without a rule (code -1) get the appended limit 0: dropped.
     limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
     keep = (holders >= 2) & (holders <= limit)
-    kept = keys[keep].assign(kind=kind[keep], holders=holders[keep])
-    kept["key_code"] = pd.factorize(key_code[keep])[0]
-    return kept.reset_index(drop=True)
+    return keys[keep].reset_index(drop=True).assign(
+        kind=kind[keep], holders=holders[keep], key_code=_dense(key_code[keep])
+    )
+
+
+def _dense(codes: np.ndarray) -> np.ndarray:
+    """Codes renumbered 0..k-1 in their order through a lookup table: no hashing of
+    millions of keys."""
+    if len(codes) == 0:
+        return codes
+    present = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    present[codes] = 1
+    return (np.cumsum(present) - 1)[codes]
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -299,32 +335,56 @@ def _template_concentration(
     stats: pd.DataFrame, component: np.ndarray, group_requests: np.ndarray, bands: int, top: int
 ) -> np.ndarray:
     """Per component: the best band's share of requests on its `top` commonest values."""
-    comp = component[stats.acc].astype(np.int64)
-    requests = stats.requests.to_numpy()
+    requests = stats.requests.to_numpy(np.int64)
+    # One entry per request (a stats row may hold several), so a value's count is the
+    # length of its run once sorted: sorting integers is several times faster than hashing.
+    comp = np.repeat(component[stats.acc].astype(np.int64) << 32, requests)
+    simhash = np.repeat(stats.prompt_simhash.to_numpy(np.int64), requests)
     best = np.zeros(len(group_requests))
-    for band in lk.simhash_bands(stats.prompt_simhash.to_numpy(np.int64), bands):
-        values, inverse = np.unique((comp << 32) | band, return_inverse=True)
-        count = np.bincount(inverse, requests)
-        owner = values >> 32
-        order = np.lexsort((-count, owner))
-        owner, count = owner[order], count[order]
-        starts, ends = runs(owner)
-        rank = ranks(ends - starts)
-        top_sum = np.bincount(owner[rank < top], count[rank < top], minlength=len(best))
-        best = np.maximum(best, top_sum)
+    for band in lk.simhash_bands(simhash, bands):
+        values = np.sort(comp | band)
+        starts, ends = runs(values)
+        best = np.maximum(best, _top_sums(values[starts] >> 32, ends - starts, top, len(best)))
     return _share(best, group_requests)
+
+
+def _top_sums(owner: np.ndarray, count: np.ndarray, top: int, n_owners: int) -> np.ndarray:
+    """Per owner, the sum of its `top` largest counts (counts are whole numbers >= 1).
+
+    Most values are seen once, and all counts of 1 are alike: only the larger counts need
+    ranking; an owner with fewer than `top` of them adds as many 1s as it has left.
+    """
+    many = count >= 2
+    o, c = owner[many], count[many]
+    order = np.lexsort((-c, o))
+    o, c = o[order], c[order]
+    starts, ends = runs(o)
+    first = ranks(ends - starts) < top
+    ranked = np.bincount(o[first], c[first].astype(np.float64), minlength=n_owners)
+    taken = np.bincount(o[first], minlength=n_owners)
+    ones = np.bincount(owner[~many], minlength=n_owners)
+    return ranked + np.minimum(top - taken, ones)
 
 
 def _sync_share(
     stats: pd.DataFrame, component: np.ndarray, size: np.ndarray, requests: np.ndarray
 ) -> np.ndarray:
     """Share of each account's requests in minutes when another member is active."""
-    grouped = stats[size[stats.acc] >= 2]
-    per_minute = grouped.groupby(["acc", "minute"], sort=False).requests.sum().reset_index()
-    per_minute["comp"] = component[per_minute.acc]
-    together = per_minute.groupby(["comp", "minute"]).acc.transform("size") >= 2
-    synced = per_minute[together]
-    return _share(np.bincount(synced.acc, synced.requests, minlength=len(requests)), requests)
+    acc = stats.acc.to_numpy()
+    grouped = size[acc] >= 2
+    acc, minute = acc[grouped], stats.minute.to_numpy(np.int64)[grouped]
+    minute = minute - (minute.min() if len(minute) else 0)
+    span = int(minute.max(initial=0)) + 1
+    # Component x minutes with at least two distinct active members.
+    active = distinct(acc.astype(np.int64) * span + minute)
+    comp_minute = np.sort(component[active // span].astype(np.int64) * span + active % span)
+    starts, ends = runs(comp_minute)
+    together = comp_minute[starts[ends - starts >= 2]]
+    row = component[acc].astype(np.int64) * span + minute
+    at = np.minimum(np.searchsorted(together, row), max(len(together) - 1, 0))
+    synced = together[at] == row if len(together) else np.zeros(len(row), bool)
+    weights = stats.requests.to_numpy(np.float64)[grouped][synced]
+    return _share(np.bincount(acc[synced], weights, minlength=len(requests)), requests)
 
 
 def _labeled_share(
@@ -340,7 +400,7 @@ def _labeled_share(
         "account_id", keep="last"
     )
     convicted = latest.account_id[latest.decision == "distillation"].to_numpy(object)
-    own = np.isin(accounts, convicted).astype(np.float64)
+    own = pd.Series(accounts).isin(convicted).to_numpy(np.float64)
     others = np.bincount(component, own)[component] - own
     return _share(others, (size - 1).astype(np.float64))
 
@@ -395,24 +455,37 @@ def _campaign_rows(members: pd.DataFrame, kept: pd.DataFrame, kinds: list[str]) 
 
 def _evidence(kept: pd.DataFrame, campaign_of: np.ndarray, kinds: list[str]) -> pd.Series:
     """Sentences per campaign id, the most widely shared trace first."""
-    keys = kept.assign(campaign_id=campaign_of[kept.acc]).dropna(subset=["campaign_id"])
-    keys = keys[keys.groupby(["campaign_id", "key_code"]).acc.transform("size") >= 2]
-    windowed = keys.key_kind.isin(_WINDOWED)
-    unit = keys.key.copy()
-    unit[windowed] = keys.key[windowed].str.split("|", n=1).str[0]
-    per_kind = (
-        keys.assign(unit=unit)
-        .groupby(["campaign_id", "key_kind"])
-        .agg(accounts=("acc", "nunique"), units=("unit", "nunique"))
-        .reset_index()
-    )
-    per_kind["order"] = per_kind.key_kind.map(kinds.index)
-    per_kind = per_kind.sort_values(["campaign_id", "accounts", "order"],
-                                    ascending=[True, False, True])
-    per_kind["text"] = [
-        EVIDENCE[kind].format(
+    campaign, names = pd.factorize(campaign_of)  # per account; -1 when alone
+    acc, key, kind = (kept[c].to_numpy() for c in ("acc", "key_code", "kind"))
+    rows = np.flatnonzero(campaign[acc] >= 0)
+    camp = campaign[acc[rows]].astype(np.int64)
+    # Keys held by at least two members of the campaign.
+    campaign_key = pd.factorize(camp * (int(key.max(initial=0)) + 1) + key[rows])[0]
+    rows = rows[np.bincount(campaign_key)[campaign_key] >= 2]
+    per_kind = pd.DataFrame({
+        "campaign": campaign[acc[rows]], "kind": kind[rows], "acc": acc[rows],
+        "unit": _units(kept.key.iloc[rows], kind[rows], kinds),
+    })
+    per_kind = per_kind.groupby(["campaign", "kind"]).agg(
+        accounts=("acc", "nunique"), units=("unit", "nunique")).reset_index()
+    per_kind = per_kind.sort_values(["campaign", "accounts", "kind"], ascending=[True, False, True])
+    text = [
+        EVIDENCE[kinds[kind]].format(
             accounts=a, units=u, s="" if u == 1 else "s", es="" if u == 1 else "es"
         )
-        for kind, a, u in zip(per_kind.key_kind, per_kind.accounts, per_kind.units)
+        for kind, a, u in zip(per_kind.kind, per_kind.accounts, per_kind.units)
     ]
-    return per_kind.groupby("campaign_id", sort=False).text.agg(list)
+    campaign_id = np.asarray(names, dtype=object)[per_kind.campaign.to_numpy()]
+    return pd.Series(text, index=campaign_id).groupby(level=0, sort=False).agg(list)
+
+
+def _units(key: pd.Series, kind: np.ndarray, kinds: list[str]) -> np.ndarray:
+    """Code of what a key counts as evidence: the key, or for a windowed kind its unit.
+
+    Coded per distinct key (as itself and as its unit), not per holder."""
+    codes, distinct_keys = pd.factorize(key)
+    distinct_keys = pd.Index(np.asarray(distinct_keys, dtype=object))
+    heads = distinct_keys.str.split("|", n=1).str[0]
+    windowed = np.isin(kind, [kinds.index(k) for k in _WINDOWED if k in kinds])
+    unit = pd.factorize(np.concatenate([distinct_keys.to_numpy(object), heads.to_numpy(object)]))[0]
+    return unit[codes + windowed * len(distinct_keys)]

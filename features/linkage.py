@@ -60,12 +60,15 @@ def simhash_bands(simhash, bands: int = TEMPLATE_BANDS) -> list:
     return out
 
 
-def _keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> tuple[str, ibis.Table]:
-    keys = table.select(account_id=table.account_id, key_kind=ibis.literal(kind), key=key)
-    return kind, keys.filter(keys.key.notnull()).distinct()
+def _keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> ibis.Table:
+    """Distinct (account_id, key_kind, key) rows; the constant kind joins after `distinct`,
+    so the engine dedupes two columns, not three."""
+    keys = table.select(table.account_id, key=key)
+    keys = keys.filter(keys.key.notnull()).distinct()
+    return keys.select(keys.account_id, key_kind=ibis.literal(kind), key=keys.key)
 
 
-def _account_keys(accounts: ibis.Table) -> list[tuple[str, ibis.Table]]:
+def _account_keys(accounts: ibis.Table) -> list[ibis.Table]:
     """Keys from the sign-up record: payment, card BIN burst, sign-up address and client."""
     with_pay = accounts.filter(accounts.payment_fingerprint.notnull())
     with_bin = accounts.filter(accounts.card_bin.notnull())
@@ -114,54 +117,73 @@ def linkage_keys(
     sign-ups from later days, which a run for `day` must not see.
     """
     end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * SECONDS_PER_DAY
-    active = usage.select("account_id").distinct()
     known = accounts.filter(accounts.created_at.epoch_seconds() < end_of_day)
-    known = known.semi_join(active, "account_id")
+    # One semi-join for all sign-up keys: the active accounts are computed once.
+    signup = ibis.union(*_account_keys(known), distinct=False)
+    signup = signup.semi_join(usage.select("account_id").distinct(), "account_id")
+    keys = [
+        signup,
+        _keys(usage, ADDRESS_RANGE, usage.ip_prefix),
+        _sync_minute_keys(usage),
+        *_template_keys(usage, template_bands, min_template_requests),
+    ]
+    return _shared(ibis.union(*keys, distinct=False), max_holders)
 
-    keys = _account_keys(known)
-    keys.append(_keys(usage, ADDRESS_RANGE, usage.ip_prefix))
-    minute = (usage.ts.epoch_seconds() // 60).cast("string")
-    keys.append(_keys(usage, SYNC_MINUTE, minute + "|" + usage.asn.cast("string")))
-    keys.extend(_template_keys(usage, template_bands, min_template_requests))
-    by_kind: dict[str, list[ibis.Table]] = {}
-    for kind, table in keys:
-        by_kind.setdefault(kind, []).append(table)
-    return ibis.union(
-        *(_shared(ibis.union(*tables), max_holders[kind]) for kind, tables in by_kind.items()),
-        distinct=False,
+
+def _shared(keys: ibis.Table, max_holders: Mapping[str, int]) -> ibis.Table:
+    """Keys held by 2 to `max_holders[kind]` accounts. The rows are distinct and each kind's
+    sources disjoint (distinct prefixes), so rows per key are its holders: a count, not a
+    distinct count."""
+    holders = keys.group_by(["key_kind", "key"]).aggregate(holders=keys.count())
+    limit = holders.key_kind.cases(*max_holders.items(), else_=0)
+    kept = holders.filter((holders.holders >= 2) & (holders.holders <= limit))
+    return keys.semi_join(kept, ["key_kind", "key"])
+
+
+def _sync_minute_keys(usage: ibis.Table) -> ibis.Table:
+    """Minute x ASN keys, deduped and null-filtered on integers: the string key is built
+    only for the distinct rows (a filter on the string would build it for every request)."""
+    timed = usage.filter(usage.ts.notnull() & usage.asn.notnull())
+    minutes = timed.select(
+        timed.account_id, minute=timed.ts.epoch_seconds() // 60, asn=timed.asn
+    ).distinct()
+    return minutes.select(
+        minutes.account_id,
+        key_kind=ibis.literal(SYNC_MINUTE),
+        key=minutes.minute.cast("string") + "|" + minutes.asn.cast("string"),
     )
 
 
-def _shared(keys: ibis.Table, max_holders: int) -> ibis.Table:
-    holders = keys.group_by("key").aggregate(holders=keys.account_id.nunique())
-    kept = holders.filter((holders.holders >= 2) & (holders.holders <= max_holders))
-    return keys.semi_join(kept, "key")
-
-
-def _template_keys(
-    usage: ibis.Table, bands: int, min_requests: int
-) -> list[tuple[str, ibis.Table]]:
+def _template_keys(usage: ibis.Table, bands: int, min_requests: int) -> list[ibis.Table]:
+    """One key per band value reused by an account; grouped rows are already distinct."""
     out = []
     for i, band in enumerate(simhash_bands(usage.prompt_simhash, bands)):
         per_account = usage.group_by(usage.account_id, value=band).aggregate(
             requests=usage.count()
         )
-        reused = per_account.filter(per_account.requests >= min_requests)
-        out.append(
-            _keys(reused, TEMPLATE, ibis.literal(f"{i}:") + reused.value.cast("string"))
+        reused = per_account.filter(
+            (per_account.requests >= min_requests) & per_account.value.notnull()
         )
+        out.append(reused.select(
+            reused.account_id,
+            key_kind=ibis.literal(TEMPLATE),
+            key=ibis.literal(f"{i}:") + reused.value.cast("string"),
+        ))
     return out
 
 
 def usage_day_stats(usage: ibis.Table) -> ibis.Table:
-    """The day's requests per account x minute x SimHash: what `build_campaigns` needs for
-    group volume, chain-of-thought share, template concentration and synchronized minutes.
+    """The day's requests as `build_campaigns` needs them for group volume, chain-of-thought
+    share, template concentration and synchronized minutes: one row per request, because
+    a group-by account x SimHash x minute would merge almost none of them.
 
     Columns: account_id, minute (int64, minutes since the epoch), prompt_simhash,
-    requests, cot_requests (int64).
+    requests (1), cot_requests (int64, 0 or 1).
     """
-    minute = usage.ts.epoch_seconds() // 60
-    return usage.group_by(usage.account_id, usage.prompt_simhash, minute=minute).aggregate(
-        requests=usage.count(),
-        cot_requests=usage.cot_elicitation.cast("int64").sum(),
+    return usage.select(
+        usage.account_id,
+        minute=usage.ts.epoch_seconds() // 60,
+        prompt_simhash=usage.prompt_simhash,
+        requests=ibis.literal(1, "int64"),
+        cot_requests=usage.cot_elicitation.cast("int64"),
     )

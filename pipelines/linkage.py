@@ -8,7 +8,7 @@ import datetime as dt
 
 import dagster as dg
 
-from features.campaigns import build_campaigns
+from features.campaigns import build_campaigns, coded_frame
 from features.engine import connect
 from features.linkage import linkage_keys, usage_day_stats
 from pipelines.ingest import accounts, labels, usage_logs_day
@@ -54,10 +54,12 @@ def campaigns(context: dg.AssetExecutionContext, distillguard: SettingsResource)
     settings = distillguard.get()
     day = partition_day(context)
     previous = settings.warehouse_day("campaign_members", day - dt.timedelta(days=1))
-    usage = connect(settings).read_parquet(usage_file(settings, day))
+    con = connect(settings)
+    keys = con.read_parquet(settings.warehouse_day("linkage_keys", day) / PART)
+    usage = con.read_parquet(usage_file(settings, day))
     result = build_campaigns(
-        read_frame(settings.warehouse_day("linkage_keys", day)),
-        usage_day_stats(usage).to_pandas(),
+        coded_frame(keys.to_pyarrow()),
+        coded_frame(usage_day_stats(usage).to_pyarrow()),
         read_frame(settings.warehouse / "labels"),
         read_frame(previous) if (previous / PART).exists() else None,
         day,

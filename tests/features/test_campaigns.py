@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from features import campaigns as cp
@@ -286,3 +287,30 @@ def test_a_day_without_shared_keys_has_no_campaigns():
     summary = cp.summarize_campaigns(result.campaigns, pd.DataFrame(
         {"account_id": ["a"], "risk_score": [0.5], "risk_tier": ["none"]}), DAY)
     assert summary.empty and "risk_score" in summary.columns
+
+
+def test_template_concentration_ranks_repeated_values_before_one_offs():
+    # d: one template 5 times, then three one-off prompts (every band different): the top 3
+    # values are the template and two one-offs. e: fewer values than top, all of them count.
+    one_offs = [0x1111_1111_1111_1111, 0x2222_2222_2222_2222, 0x3333_3333_3333_3333]
+    stats = stats_frame(
+        ("d", 0, 0x7777_7777_7777_7777, 5, 0),
+        *(("d", i + 1, h, 1, 0) for i, h in enumerate(one_offs)),
+        ("e", 0, one_offs[0], 2, 0),
+        ("e", 1, one_offs[1], 1, 0),
+    )
+    m = build(keys_frame(), stats, top_templates=3).members.set_index("account_id")
+    assert m.campaign_template_concentration["d"] == pytest.approx(7 / 8)
+    assert m.campaign_template_concentration["e"] == 1.0
+
+
+def test_categorical_inputs_give_the_same_campaigns_as_strings():
+    keys = keys_frame((lk.PAYMENT, "P", "a b"), (lk.SYNC_MINUTE, f"{MINUTE0}|7", "a b c"),
+                      (lk.TEMPLATE, "0:17", "b c"), (lk.SIGNUP_CLIENT, "curl/8", "c d"))
+    stats = stats_frame(("a", 0, 1, 2, 1), ("b", 0, 1, 1, 0), ("c", 0, 2, 1, 0), ("d", 3, 3, 1, 1))
+    plain = build(keys, stats)
+    coded_keys = cp.coded_frame(pa.Table.from_pandas(keys))
+    assert isinstance(coded_keys.key.dtype, pd.CategoricalDtype)
+    coded = build(coded_keys, cp.coded_frame(pa.Table.from_pandas(stats)))
+    pd.testing.assert_frame_equal(plain.members, coded.members)
+    pd.testing.assert_frame_equal(plain.campaigns, coded.campaigns)

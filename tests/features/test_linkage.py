@@ -163,6 +163,21 @@ def test_sync_minute_needs_the_same_minute_and_network():
     assert holder_sets(keys, lk.SYNC_MINUTE) == {frozenset("ab")}
 
 
+def test_a_request_without_network_gives_no_sync_minute():
+    requests = [
+        request("a", ts="2026-11-29 10:00:05", asn=None),
+        request("b", ts="2026-11-29 10:00:55", asn=None),  # same minute, both unknown
+        request("c", ts="2026-11-29 10:00:10", asn=7),
+        request("d", ts="2026-11-29 10:00:20", asn=7),
+    ]
+    usage = pd.DataFrame(requests).astype({"asn": "Int32", "prompt_simhash": "int64"})
+    accounts_df = pd.DataFrame([account(a) for a in "abcd"]).astype(
+        {"org_id": "string", "card_bin": "string"})
+    keys = lk.linkage_keys(ibis.memtable(usage), ibis.memtable(accounts_df), DAY).to_pandas()
+    sync = keys[keys.key_kind == lk.SYNC_MINUTE]
+    assert sorted(sync.account_id) == ["c", "d"] and sync.key.notna().all()
+
+
 def test_only_accounts_active_and_signed_up_by_the_day_get_keys():
     requests = [request("a"), request("late")]
     accounts = [
@@ -200,14 +215,17 @@ def test_simhash_bands_are_the_same_bits_in_the_engine_and_numpy(bands):
     assert rebuilt == BASE
 
 
-def test_usage_day_stats_counts_requests_per_minute_and_template():
+def test_usage_day_stats_has_one_row_per_request_with_its_minute():
     requests = [
         request("a", ts="2026-11-29 10:00:01", prompt_simhash=BASE, cot_elicitation=True),
         request("a", ts="2026-11-29 10:00:59", prompt_simhash=BASE),
         request("a", ts="2026-11-29 10:02:00", prompt_simhash=BASE),
     ]
     usage = pd.DataFrame(requests).astype({"asn": "int32"})
-    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas().sort_values("minute")
-    assert stats.requests.tolist() == [2, 1]
-    assert stats.cot_requests.tolist() == [1, 0]
-    assert stats.minute.diff().iloc[1] == 2
+    stats = lk.usage_day_stats(ibis.memtable(usage)).to_pandas()
+    stats = stats.sort_values(["minute", "cot_requests"])
+    assert stats.requests.tolist() == [1, 1, 1]
+    assert stats.cot_requests.tolist() == [0, 1, 0]
+    assert (stats.minute - stats.minute.iloc[0]).tolist() == [0, 0, 2]
+    assert stats.minute.iloc[0] == pd.Timestamp("2026-11-29 10:00", tz="UTC").timestamp() // 60
+    assert (stats.prompt_simhash == BASE).all()

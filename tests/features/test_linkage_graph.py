@@ -51,3 +51,8 @@ def test_components_of_star_links():
     label = lg.components(6, lo, hi)
     assert label[2] == label[3] == label[4] != label[0] == label[1]
     assert len({label[5], label[0], label[2]}) == 3
+
+
+def test_distinct_sorts_and_drops_repeats():
+    assert lg.distinct(np.array([5, 1, 5, 3, 1])).tolist() == [1, 3, 5]
+    assert lg.distinct(np.array([], dtype=np.int64)).tolist() == []
