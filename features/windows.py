@@ -65,9 +65,11 @@ def window_features(
     day count as old (they predate the history). `accounts`: the clean accounts snapshot.
     """
     week = aggregates_7d.filter(aggregates_7d.day.between(day - dt.timedelta(WINDOW_DAYS - 1), day))
+    today = week.filter(week.day == day)
+    # the week of the accounts active on D only: a third fewer rows to sum (incident world)
     features = (
-        _one_day(week.filter(week.day == day))
-        .inner_join(_seven_days(week), "account_id")
+        _one_day(today)
+        .inner_join(_seven_days(week.semi_join(today, "account_id")), "account_id")
         .left_join(_release_pivot(models_history, day), "account_id")
         .left_join(_account_attributes(accounts, day), "account_id")
     )
