@@ -178,4 +178,6 @@ def account_day_models(usage: ibis.Table) -> ibis.Table:
         .group_by(*_DAY_KEYS, "model")
         .aggregate(requests=_.count())
     )
-    return per_model.select("account_id", day=_day_of(per_model.day_number), model=_.model, requests=_.requests)
+    return per_model.select(
+        "account_id", day=_day_of(per_model.day_number), model=_.model, requests=_.requests
+    )

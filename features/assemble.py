@@ -33,8 +33,10 @@ def account_features(window: pd.DataFrame, members: pd.DataFrame, day: dt.date) 
     )  # check costs as much as the merge)
     categorical = set(catalogue.categorical_feature_names())
 
-    def feature(name: str) -> pd.Series:  # -1 is the catalogue's "unknown" code
-        return table[name].fillna(-1).astype("int32") if name in categorical else table[name].astype("float64")
+    def feature(name: str) -> pd.Series:
+        if name in categorical:  # -1 is the catalogue's "unknown" code
+            return table[name].fillna(-1).astype("int32")
+        return table[name].astype("float64")
 
     return pd.DataFrame(
         {
