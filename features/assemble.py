@@ -24,24 +24,26 @@ def account_features(window: pd.DataFrame, members: pd.DataFrame, day: dt.date) 
         raise ValueError("members must hold at most one row per account")
     if window.account_id.duplicated().any():
         raise ValueError("window features must hold one row per account")
+    if not window.account_id.is_monotonic_increasing:  # the pipeline's query sorts it
+        window = window.sort_values("account_id", kind="stable", ignore_index=True)
     table = window.merge(
         members[["account_id", "campaign_id", *CAMPAIGN_FEATURES]],
         on="account_id",
-        how="left",
-        validate="one_to_one",
-    )
+        how="left",  # keeps the window's order; one to one, checked above (pandas's own
+    )  # check costs as much as the merge)
     categorical = set(catalogue.categorical_feature_names())
-    out = pd.DataFrame(
+
+    def feature(name: str) -> pd.Series:
+        if name in categorical:  # -1 is the catalogue's "unknown" code
+            return table[name].fillna(-1).astype("int32")
+        return table[name].astype("float64")
+
+    return pd.DataFrame(
         {
             # dt.date objects: Arrow and Parquet read them as date32
             "feature_date": [day] * len(table),
             "account_id": table.account_id.astype(object),
             "campaign_id": table.campaign_id.astype(object).where(table.campaign_id.notna(), None),
+            **{name: feature(name) for name in catalogue.model_feature_names()},
         }
     )
-    for name in catalogue.model_feature_names():
-        if name in categorical:  # -1 is the catalogue's "unknown" code
-            out[name] = table[name].fillna(-1).astype("int32")
-        else:
-            out[name] = table[name].astype("float64")
-    return out.sort_values("account_id", kind="stable", ignore_index=True)

@@ -8,9 +8,17 @@ PySpark (local mode here) proves the same expressions would run on a cluster.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis.backends import BaseBackend
 
 from config.settings import Settings
+
+
+@ibis.udf.scalar.builtin
+def unix_micros(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:
+    """Microseconds since 1970: Spark's `unix_micros`, DuckDB's `epoch_us` (SQLGlot renames
+    it). Reads the timestamp's integer, where Ibis's date parts and epoch seconds first cast
+    a time zone-aware timestamp to a naive one, a calendar lookup per row on DuckDB."""
 
 
 def connect(settings: Settings) -> BaseBackend:

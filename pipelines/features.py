@@ -47,7 +47,7 @@ def account_features(context: dg.AssetExecutionContext, distillguard: SettingsRe
         con.read_parquet(history_paths(settings, "account_day_models", day)),
         con.read_parquet(accounts_file(settings)),
         day,
-    ).to_pandas()
+    ).order_by("account_id").to_pandas()  # sorted here, cheaply, the table needs no sort in pandas
     members = read_frame(settings.warehouse_day("campaign_members", day))
     table = assemble_features(window_table, members, day)
     write_table(table, settings.warehouse_day("features", day))

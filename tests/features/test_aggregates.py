@@ -65,6 +65,11 @@ def test_interarrival_gaps_are_within_the_account(duck):
     assert rows["a2"]["gap_count"] == 0
 
 
+def test_gaps_count_whole_milliseconds(duck):
+    row = aggregate(duck, dict(ts="00:00:00.000900"), dict(ts="00:00:01.000100"))["a1"]
+    assert row["gap_sum_s"] == 1.0  # 0 ms to 1000 ms: sub-millisecond digits dropped
+
+
 def test_distinct_counts_and_top_values(duck):
     rows = aggregate(
         duck,
@@ -88,9 +93,10 @@ def test_distinct_counts_and_top_values(duck):
 
 def test_ip_kinds(duck):
     kinds = ["residential", "mobile", "mobile", "datacenter", "vpn_proxy", "unknown"]
-    row = aggregate(duck, *(dict(ip_kind=k) for k in kinds))["a1"]
+    rows = aggregate(duck, *(dict(ip_kind=k) for k in kinds), dict(account_id="a2", ip_kind="unknown"))
     kinds = ("residential", "mobile", "datacenter", "vpn_proxy")
-    assert [row[f"{k}_requests"] for k in kinds] == [1, 2, 1, 1]
+    assert [rows["a1"][f"{k}_requests"] for k in kinds] == [1, 2, 1, 1]
+    assert [rows["a2"][f"{k}_requests"] for k in kinds] == [0, 0, 0, 0]  # zero, not null
 
 
 def test_billing_country_mismatch(duck):

@@ -1,9 +1,13 @@
 """The engine connection honours the settings."""
 
+import datetime as dt
+
+import ibis
+import pyarrow as pa
 import pytest
 
 from config.settings import Settings
-from features.engine import connect
+from features.engine import connect, unix_micros
 
 
 def test_duckdb_gets_threads_and_memory_limit():
@@ -18,3 +22,10 @@ def test_duckdb_gets_threads_and_memory_limit():
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown engine"):
         connect(Settings(engine="polars"))
+
+
+def test_unix_micros_reads_the_timestamp_integer():
+    ts = dt.datetime(2026, 3, 10, 1, 2, 3, 456789, tzinfo=dt.timezone.utc)
+    table = ibis.memtable(pa.table({"ts": pa.array([ts], pa.timestamp("us", tz="UTC"))}))
+    got = connect(Settings()).to_pyarrow(table.select(us=unix_micros(table.ts))).column("us")
+    assert got.to_pylist() == [1_773_104_523_456_789]
