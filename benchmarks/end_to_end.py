@@ -1,8 +1,8 @@
 """One day end to end (ingest to published) against bare DuckDB scans of its raw files.
 
 The day runs exactly as `distillguard run --start D --end D` runs it (`pipelines.walk`:
-one Dagster job in process, retraining too if no champion exists as of D), in a fresh
-process whose peak RSS is the figure. The output root must hold D-6..D-1 already processed:
+one Dagster job in process, retraining too when `pipelines.model.retrains_on` says so), in
+a fresh process whose peak RSS is the figure. The output root must hold D-6..D-1 already processed:
 
     DISTILLGUARD_DAGSTER_HOME=/tmp/dg_bench/dagster distillguard run --raw RAW --out OUT \
         --start D-6 --end D-1
@@ -19,10 +19,11 @@ import statistics
 from pathlib import Path
 
 from benchmarks.feature_stage import raw_files
-from benchmarks.harness import machine_load, run_isolated, save, scan_all_columns, scan_and_sum
+from benchmarks.harness import machine_load, run_isolated, save, scan_all_columns, scan_and_sum, value_in_child
 from config import load_settings
 from models.registry import champion_as_of
 from pipelines.jobs import day_job_name
+from pipelines.model import retrains_on
 from publishing.status import read_status
 
 
@@ -34,11 +35,16 @@ def run_day(raw: Path, out: Path, day: dt.date) -> None:
     walk_days(settings, day, day)
 
 
+def _describe(champion) -> str | None:
+    return f"{champion.name} v{champion.version}" if champion else None
+
+
 def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
     settings = load_settings(raw_root=raw, out_root=out)
     files = raw_files(raw, day)
-    champion = champion_as_of(day, settings)
-    job = day_job_name(day, retrain=champion is None)
+    champion, retrain = value_in_child(lambda: (_describe(champion_as_of(day, settings)),
+                                                retrains_on(settings, day)))
+    job = day_job_name(day, retrain)
     tasks = {
         "scan_all_columns": lambda: scan_all_columns(files, settings.threads),
         "scan_narrow": lambda: scan_and_sum(files, settings.threads),
@@ -57,7 +63,7 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
     status = read_status(settings, day) or {}
     return {
         "day": day.isoformat(), "raw_rows": scan_and_sum(files)[0], "files": len(files),
-        "job": job, "champion_before_run": f"{champion.name} v{champion.version}" if champion else None,
+        "job": job, "champion_before_run": champion,
         "state": status.get("state"), "reason": status.get("reason"), "rows": status.get("rows"),
         "repeats": repeats, "threads": settings.threads, "load_average": load,
         "tasks": {

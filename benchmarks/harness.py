@@ -54,29 +54,41 @@ def scan_all_columns(files: list[Path], threads: int = 2) -> tuple:
                        [[str(f) for f in files]]).fetchone()
 
 
-def _child(fn: Callable[..., Any], args: tuple, queue: mp.Queue) -> None:
+def _child(fn: Callable[..., Any], args: tuple, queue: mp.Queue, keep_value: bool) -> None:
     start = time.perf_counter()
     try:
-        fn(*args)
+        value = fn(*args)
     except BaseException as error:  # the parent would otherwise wait for a result forever
         queue.put(f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
         raise
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((seconds, peak_kib / 1024 / 1024))
+    queue.put((seconds, peak_kib / 1024 / 1024, value if keep_value else None))
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
-    """(seconds, peak GiB) of one call in a fresh process (fork keeps imports warm)."""
+def _in_fork(fn: Callable[..., Any], args: tuple, keep_value: bool) -> tuple[float, float, Any]:
     ctx = mp.get_context("fork")
     queue: mp.Queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc = ctx.Process(target=_child, args=(fn, args, queue, keep_value))
     proc.start()
     result = queue.get()
     proc.join()
     if proc.exitcode or isinstance(result, str):
         raise RuntimeError(f"{fn.__name__} failed in its benchmark process ({proc.exitcode}): {result}")
     return result
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
+    """(seconds, peak GiB) of one call in a fresh process (fork keeps imports warm)."""
+    seconds, peak, _ = _in_fork(fn, args, keep_value=False)
+    return seconds, peak
+
+
+def value_in_child(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)` (picklable) computed in a forked process. For calls into libraries that
+    start background threads (MLflow): made in the parent, a later fork inherits their locks
+    held and hangs (seen with `champion_as_of` before the end-to-end run)."""
+    return _in_fork(fn, args, keep_value=True)[2]
 
 
 def compare(stages: dict[str, Callable[[], Any]], reference: str, repeats: int = 3) -> dict:
