@@ -86,8 +86,8 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
 
 def value_in_child(fn: Callable[..., Any], *args: Any) -> Any:
     """`fn(*args)` (picklable) computed in a forked process. For calls into libraries that
-    start background threads (MLflow): made in the parent, a later fork inherits their locks
-    held and hangs (seen with `champion_as_of` before the end-to-end run)."""
+    start background threads (MLflow): made in the parent, a later fork can inherit a lock
+    held and hang (the end-to-end run hung twice after `champion_as_of` in the parent)."""
     return _in_fork(fn, args, keep_value=True)[2]
 
 
