@@ -151,11 +151,11 @@ def build_campaigns(
       end of `day` is `distillation`: never the account's own verdict (that would leak its
       label into its own feature) and never a later one.
     """
-    (stats_acc, keys_acc), accounts = _account_codes(usage_day_stats.account_id, keys.account_id)
+    (stats_acc, keys_acc), accounts = account_codes(usage_day_stats.account_id, keys.account_id)
     n = len(accounts)
-    kept = _prune_crowds(keys.assign(acc=keys_acc), rules)
-    component = components(n, *_links(kept, n, rules, narrow_accounts, min_lift, min_co_holders))
-    component = attach_loners(kept, component, rules, attach_kinds, trace_share)
+    kept = prune_crowds(keys.assign(acc=keys_acc), rules)
+    component = linked_components(kept, n, rules, narrow_accounts, min_lift, min_co_holders,
+                                  attach_kinds, trace_share)
     size = np.bincount(component)[component]
 
     stats = usage_day_stats.assign(acc=stats_acc)
@@ -184,11 +184,32 @@ def build_campaigns(
     return CampaignsDay(members=members, campaigns=campaigns)
 
 
-def _links(
+def linked_components(
+    kept: pd.DataFrame, n: int, rules: Mapping[str, KindRule], narrow_accounts: int,
+    min_lift: float, min_co_holders: int, attach_kinds: int, trace_share: float,
+    without: tuple[str, ...] = (),
+) -> np.ndarray:
+    """Component of each account: the links of `link_sources`, then `attach_loners`.
+
+    `without` names sources (or "attach") to leave out; only a measurement uses it, to see
+    what each contributes (`benchmarks.linkage_purity`)."""
+    links = [v for name, v in link_sources(
+        kept, n, rules, narrow_accounts, min_lift, min_co_holders).items() if name not in without]
+    component = components(n, np.concatenate([lo for lo, _ in links]),
+                           np.concatenate([hi for _, hi in links]))
+    if "attach" in without:
+        return component
+    return attach_loners(kept, component, rules, attach_kinds, trace_share)
+
+
+def link_sources(
     kept: pd.DataFrame, n: int, rules: Mapping[str, KindRule], narrow_accounts: int,
     min_lift: float, min_co_holders: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """All links: narrow keys' pairs by the rules; wide keys by co-holding or alone."""
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Links (lo, hi) by the way they were found, kept apart so a measurement
+    (`benchmarks.linkage_purity`) can tell which rule linked two accounts: "pair" (narrow
+    keys' pairs by the rules), "alone_wide" (wide keys strong alone), "wide_lift" (co-holders
+    of a wide key, `wide_key_links`)."""
     rule = list(rules.values())
     acc, key, kind, holders = (kept[c].to_numpy() for c in ("acc", "key_code", "kind", "holders"))
     narrow = holders <= narrow_accounts
@@ -198,13 +219,13 @@ def _links(
     single = counts_at[kind] == 1  # one shared key is one line of evidence
     wide = ~narrow & single
     alone_wide = wide & (alone_at[kind] == 1)
-    links = [
-        pair_links(*key_pairs(acc[narrow], key[narrow], kind[narrow]), n, counts_at, alone_at,
-                   family),
-        stars(key[alone_wide], acc[alone_wide]),
-        wide_key_links(acc, key, family[kind], wide, single, n, min_lift, min_co_holders),
-    ]
-    return np.concatenate([lo for lo, _ in links]), np.concatenate([hi for _, hi in links])
+    return {
+        "pair": pair_links(*key_pairs(acc[narrow], key[narrow], kind[narrow]), n, counts_at,
+                           alone_at, family),
+        "alone_wide": stars(key[alone_wide], acc[alone_wide]),
+        "wide_lift": wide_key_links(acc, key, family[kind], wide, single, n, min_lift,
+                                    min_co_holders),
+    }
 
 
 def attach_loners(
@@ -289,7 +310,7 @@ def _families(rules: Mapping[str, KindRule]) -> np.ndarray:
     return pd.factorize(pd.Series([r.family or k for k, r in rules.items()]))[0]
 
 
-def _account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
+def account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """Each column's accounts as integer codes into one sorted array of the accounts.
 
     Factorizing each column first touches every row once through its own codes (a
@@ -303,7 +324,7 @@ def _account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     return codes, accounts.to_numpy(object)
 
 
-def _prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:
+def prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:
     """Keys of the ruled kinds held by 2 to `max_accounts` accounts, with integer codes:
     kind (position in `rules`), key_code, holders (beside acc, the account's code)."""
     kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
