@@ -1,17 +1,17 @@
 """The linkage purity benchmark on a hand-made day whose culprits are known.
 
 Distillers d1..d8 share payment P (a hydra). Legitimate accounts reach it:
-- L1 shares 10 synchronized minutes with d1 (sync_minute alone links);
+- L1 shares 3 synchronized minutes and a sign-up client with d1 (the pair rule: network
+  + client);
 - L2 shares an address range and a template with d2 (the pair rule: network + template);
-- L3 shares 10 synchronized minutes with d3, and payment Q with L4 and L5, who are glued
-  only through L3;
+- L3 shares the same with d3, and payment Q with L4 and L5, who are glued only through L3;
 - L6 is alone but holds the hydra's template T2 (d1..d4) and range R2 (d5..d8): loner
   attachment puts it in.
-Apart, customers L7..L9 share payment S, and d9 shares 10 synchronized minutes with L7: a
-customers' campaign holding one distiller.
-So the hydra's campaign holds 8 distillers and 6 legitimate accounts; without sync_minute L1, L3,
-L4, L5 leave it (and with sync_minute never linking alone); without templates L2 and L6;
-without attachment L6.
+Apart, customers L7..L9 share payment S, and d9 shares the same with L7: a customers'
+campaign holding one distiller.
+So the hydra's campaign holds 8 distillers and 6 legitimate accounts; without sync_minute (or
+without sign-up clients) L1, L3, L4, L5 leave it; without templates L2 and L6; without
+attachment L6.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ def keys() -> pd.DataFrame:
               (lk.ADDRESS_RANGE, "R", ["L2", "d2"]), (lk.TEMPLATE, "T", ["L2", "d2"]),
               (lk.TEMPLATE, "T2", HYDRA[:4] + ["L6"]),
               (lk.ADDRESS_RANGE, "R2", HYDRA[4:] + ["L6"])]
-    shared += [(lk.SYNC_MINUTE, f"m{i}|L1", ["L1", "d1"]) for i in range(10)]
-    shared += [(lk.SYNC_MINUTE, f"m{i}|L3", ["L3", "d3"]) for i in range(10)]
-    shared += [(lk.SYNC_MINUTE, f"m{i}|L7", ["L7", "d9"]) for i in range(10)]
+    for pair in (["L1", "d1"], ["L3", "d3"], ["L7", "d9"]):
+        shared += [(lk.SYNC_MINUTE, f"m{i}|{pair[0]}", pair) for i in range(3)]
+        shared.append((lk.SIGNUP_CLIENT, f"client-{pair[0]}", pair))
     rows = [(a, kind, key) for kind, key, holders in shared for a in holders]
     return pd.DataFrame(rows, columns=["account_id", "key_kind", "key"])
 
@@ -68,7 +68,7 @@ def test_culprit_links_and_ablations():
     assert largest["legitimate_archetypes"] == {"corporate": 3, "researcher": 2, "power_user": 1}
     assert customers["members"] == 4 and customers["legitimate_share"] == 0.75
     assert day["edges"]["pair"] == {
-        "sync_minute": {"links": 3, "legitimate_accounts": 3, "in_distiller_majority": 2,
+        "network+signup_client": {"links": 3, "legitimate_accounts": 3, "in_distiller_majority": 2,
                         "archetypes": {"corporate": 2, "app_backend": 1}},
         "network+template": {"links": 1, "legitimate_accounts": 1, "in_distiller_majority": 1,
                              "archetypes": {"researcher": 1}},
@@ -79,7 +79,7 @@ def test_culprit_links_and_ablations():
     assert ablations["without sync_minute"]["legitimate_freed"] == 4
     assert ablations["without sync_minute"]["freed_archetypes"] == {"corporate": 3, "power_user": 1}
     assert ablations["without sync_minute"]["distillers_lost"] == 0
-    assert ablations["sync_minute never alone"]["legitimate_freed"] == 4
+    assert ablations["without signup_client"]["legitimate_freed"] == 4
     assert ablations["address_range never alone"]["legitimate_freed"] == 0
     assert ablations["without template"]["legitimate_freed"] == 2
     assert ablations["without attach"]["legitimate_freed"] == 1

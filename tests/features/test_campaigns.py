@@ -85,13 +85,22 @@ def test_neighbours_on_one_range_are_one_line_of_evidence_not_two():
 
 @pytest.mark.parametrize(
     "shared_minutes, with_client, linked",
-    [(2, True, False), (3, True, True), (9, False, False), (10, False, True)],
+    [(2, True, False), (3, True, True), (10, False, False), (60, False, False)],
 )
-def test_synchronized_minutes_count_only_when_repeated(shared_minutes, with_client, linked):
+def test_synchronized_minutes_count_only_when_repeated_and_never_alone(
+    shared_minutes, with_client, linked
+):
     sync = [(lk.SYNC_MINUTE, f"{MINUTE0 + m}|7", "a b") for m in range(shared_minutes)]
     client = [(lk.SIGNUP_CLIENT, "curl/8", "a b")] if with_client else []
     result = build(keys_frame(*sync, *client), active("a", "b"))
     assert (groups(result) == {frozenset("ab")}) is linked
+
+
+def test_synchronized_minutes_and_a_shared_range_are_one_network_trace():
+    """A synchronized minute is a minute x ASN: with a shared range it is the network twice."""
+    sync = [(lk.SYNC_MINUTE, f"{MINUTE0 + m}|7", "a b") for m in range(5)]
+    keys = keys_frame(*sync, (lk.ADDRESS_RANGE, "R", "a b"))
+    assert groups(build(keys, active("a", "b"))) == set()
 
 
 def crowd_world():
