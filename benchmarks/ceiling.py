@@ -31,13 +31,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy.stats import beta
 
-from benchmarks.harness import save
+from benchmarks.harness import result_path, save
 from evaluation.report import published_scores
 from features.ingest import ingest_labels
 from models.training_set import verdicts_as_of
 from publishing.schema import FLAGGED_TIERS
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BOUND = "one-sided Clopper-Pearson upper bound on the benign share among judged flagged accounts, times flagged"
 
 
@@ -158,9 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="the output root of a finished walk")
     parser.add_argument("--budget", type=float, default=0.003, help="share of legitimate accounts one may flag")
     parser.add_argument("--confidence", type=float, default=0.9, help="of the upper bound on legitimate flagged")
+    parser.add_argument("--label", default="", help="suffix of the result file, e.g. a configuration's name")
     args = parser.parse_args(argv)
     result = measure(args.raw, args.out, args.budget, args.confidence)
-    path = RESULTS / f"ceiling_{result['preset']}_seed{result['seed']}.json"
+    path = result_path("ceiling", result["preset"], result["seed"], args.label)
     save(result, path)
     print(format_table(result))
     print(f"saved {path}")

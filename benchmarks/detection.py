@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import result_path
 from evaluation.report import evaluate, format_report
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _cli(*args: str, env_config: Path | None = None) -> float:
@@ -67,8 +67,8 @@ def run_benchmark(preset: str, seed: int, workdir: Path, label: str = "", overri
     report = evaluate(raw, out)
     report["benchmark"] = {"preset": preset, "seed": seed, "label": label, "overrides": list(overrides),
                            **{k: round(v, 1) for k, v in timings.items()}}
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"detection_{preset}_seed{seed}{suffix}.json"
+    path = result_path("detection", preset, seed, label)
+    path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     return path
 

@@ -112,6 +112,15 @@ def compare(stages: dict[str, Callable[[], Any]], reference: str, repeats: int =
     }
 
 
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def result_path(benchmark: str, preset: str, seed: int, label: str = "") -> Path:
+    """`results/<benchmark>_<preset>_seed<N>[_<label>].json`: a label names a variant
+    (an ablation, another configuration) so it does not overwrite the defaults' figures."""
+    return RESULTS / f"{benchmark}_{preset}_seed{seed}{f'_{label}' if label else ''}.json"
+
+
 def save(result: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")

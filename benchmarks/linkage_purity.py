@@ -34,14 +34,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from benchmarks.harness import save
+from benchmarks.harness import result_path, save
 from config.settings import LinkageSettings
 from features.campaigns import (
     DEFAULT_RULES, KindRule, account_codes, link_sources, linked_components, prune_crowds,
 )
 from features.linkgraph import components
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SIZE_BANDS = ((2, 2), (3, 5), (6, 20), (21, 100), (101, 1000), (1001, None))
 SOURCES = ("pair", "alone_wide", "wide_lift")
 # Families of key kinds, as the pair rule counts lines of evidence.
@@ -268,9 +267,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--day", type=dt.date.fromisoformat, nargs="+",
                         help="days to measure (default: every stored day)")
     parser.add_argument("--top", type=int, default=5, help="largest campaigns to describe")
+    parser.add_argument("--label", default="", help="suffix of the result file, e.g. a configuration's name")
     args = parser.parse_args(argv)
     result = measure(args.raw, args.out, args.day, args.top)
-    path = RESULTS / f"linkage_purity_{result['preset']}_seed{result['seed']}.json"
+    path = result_path("linkage_purity", result["preset"], result["seed"], args.label)
     save(result, path)
     print(format_table(result))
     print(f"saved {path}")
