@@ -21,7 +21,6 @@ The JSON lands in `benchmarks/results/ceiling_<preset>_seed<N>.json`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
@@ -31,7 +30,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy.stats import beta
 
-from benchmarks.harness import result_path, save
+from benchmarks.harness import save_and_print, walk_parser
 from evaluation.report import published_scores
 from features.ingest import ingest_labels
 from models.training_set import verdicts_as_of
@@ -152,18 +151,12 @@ def format_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, required=True, help="the simulated world, with _truth/")
-    parser.add_argument("--out", type=Path, required=True, help="the output root of a finished walk")
+    parser = walk_parser(__doc__)
     parser.add_argument("--budget", type=float, default=0.003, help="share of legitimate accounts one may flag")
     parser.add_argument("--confidence", type=float, default=0.9, help="of the upper bound on legitimate flagged")
-    parser.add_argument("--label", default="", help="suffix of the result file, e.g. a configuration's name")
     args = parser.parse_args(argv)
     result = measure(args.raw, args.out, args.budget, args.confidence)
-    path = result_path("ceiling", result["preset"], result["seed"], args.label)
-    save(result, path)
-    print(format_table(result))
-    print(f"saved {path}")
+    save_and_print("ceiling", result, args.label, format_table(result))
 
 
 if __name__ == "__main__":

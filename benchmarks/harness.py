@@ -8,6 +8,7 @@ do not hide another's.
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import resource
@@ -119,6 +120,23 @@ def result_path(benchmark: str, preset: str, seed: int, label: str = "") -> Path
     """`results/<benchmark>_<preset>_seed<N>[_<label>].json`: a label names a variant
     (an ablation, another configuration) so it does not overwrite the defaults' figures."""
     return RESULTS / f"{benchmark}_{preset}_seed{seed}{f'_{label}' if label else ''}.json"
+
+
+def walk_parser(doc: str) -> argparse.ArgumentParser:
+    """Arguments of a benchmark that reads a finished walk against its world's `_truth/`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--raw", type=Path, required=True, help="the simulated world, with _truth/")
+    parser.add_argument("--out", type=Path, required=True, help="the output root of a finished walk")
+    parser.add_argument("--label", default="", help="suffix of the result file, e.g. a configuration's name")
+    return parser
+
+
+def save_and_print(benchmark: str, result: dict, label: str, table: str) -> None:
+    """Save `result` at its `result_path` and print its table."""
+    path = result_path(benchmark, result["preset"], result["seed"], label)
+    save(result, path)
+    print(table)
+    print(f"saved {path}")
 
 
 def save(result: dict, path: Path) -> None:

@@ -23,7 +23,6 @@ The JSON lands in `benchmarks/results/linkage_purity_<preset>_seed<N>.json`.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import itertools
 import json
@@ -34,7 +33,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from benchmarks.harness import result_path, save
+from benchmarks.harness import save_and_print, walk_parser
 from config.settings import LinkageSettings
 from features.campaigns import (
     DEFAULT_RULES, KindRule, account_codes, link_sources, linked_components, prune_crowds,
@@ -261,19 +260,13 @@ def format_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, required=True, help="the simulated world, with _truth/")
-    parser.add_argument("--out", type=Path, required=True, help="the output root of a finished walk")
+    parser = walk_parser(__doc__)
     parser.add_argument("--day", type=dt.date.fromisoformat, nargs="+",
                         help="days to measure (default: every stored day)")
     parser.add_argument("--top", type=int, default=5, help="largest campaigns to describe")
-    parser.add_argument("--label", default="", help="suffix of the result file, e.g. a configuration's name")
     args = parser.parse_args(argv)
     result = measure(args.raw, args.out, args.day, args.top)
-    path = result_path("linkage_purity", result["preset"], result["seed"], args.label)
-    save(result, path)
-    print(format_table(result))
-    print(f"saved {path}")
+    save_and_print("linkage_purity", result, args.label, format_table(result))
 
 
 if __name__ == "__main__":
