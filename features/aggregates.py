@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-from features.engine import unix_micros
+from features.engine import DAY_MS, epoch_ms
 
 TOPICS = ("coding", "math", "reasoning", "agentic", "writing", "chat", "translation", "other")
 IP_KINDS = ("residential", "mobile", "datacenter", "vpn_proxy")  # `unknown` is the rest
@@ -19,7 +19,6 @@ HOURS = tuple(range(24))
 NIGHT_END_HOUR = 6  # local night is 00:00 to 06:00
 RATE_LIMITED = 429
 _HOUR_MS = 3_600_000
-_DAY_MS = 24 * _HOUR_MS
 _DAY_KEYS = ("account_id", "day_number")
 _NETWORK_KEYS = ("ip_hash", "ip_prefix", "asn", "ip_kind", "country", "api_key_id", "user_agent")
 _TOTALLED = (
@@ -86,15 +85,16 @@ def account_day(usage: ibis.Table, accounts: ibis.Table) -> ibis.Table:
 def _timed(usage: ibis.Table, *columns: str) -> ibis.Table:
     """`columns` of `usage` with `epoch_ms` (sub-millisecond digits dropped) and the UTC
     `day_number` since 1970: integers, cheaper to group by and take apart than the
-    timestamp (see `unix_micros`). Each branch selects its own columns: a projection two
-    branches shared would become a common table expression, which DuckDB materializes."""
-    epoch_ms = unix_micros(usage.ts) // 1000
-    return usage.select(*columns, epoch_ms=epoch_ms, day_number=epoch_ms // _DAY_MS)
+    timestamp (see `features.engine.unix_micros`). Each branch selects its own columns: a
+    projection two branches shared would become a common table expression, which DuckDB
+    materializes."""
+    ms = epoch_ms(usage.ts)
+    return usage.select(*columns, epoch_ms=ms, day_number=ms // DAY_MS)
 
 
 def _day_of(day_number: ibis.IntegerValue) -> ibis.DateValue:
     """The date of a day number, computed once per output row."""
-    return (day_number * (_DAY_MS // 1000)).as_timestamp("s").date()
+    return (day_number * (DAY_MS // 1000)).as_timestamp("s").date()
 
 
 def _totals(usage: ibis.Table) -> ibis.Table:

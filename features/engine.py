@@ -21,6 +21,14 @@ def unix_micros(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:
     a time zone-aware timestamp to a naive one, a calendar lookup per row on DuckDB."""
 
 
+DAY_MS = 86_400_000
+
+
+def epoch_ms(ts: ibis.TimestampValue) -> ibis.IntegerValue:
+    """Whole milliseconds since 1970 of a UTC timestamp (sub-millisecond digits dropped)."""
+    return unix_micros(ts) // 1000
+
+
 def connect(settings: Settings) -> BaseBackend:
     """A fresh Ibis backend for `settings.engine` ("duckdb" or "pyspark")."""
     if settings.engine == "duckdb":

@@ -32,13 +32,12 @@ from features.aggregates import (
     ip_kind_column,
     topic_column,
 )
-from features.engine import unix_micros
+from features.engine import DAY_MS, epoch_ms
 
 WINDOW_DAYS = 7
 NEW_MODEL_DAYS = 2  # a model first seen on D or D-1 is "just released" on D
 HIGH_VALUE_TOPICS = ("coding", "agentic", "reasoning")
 WINDOW_FEATURES = tuple(f.name for f in catalogue.FEATURES if f.group != "campaign")
-_DAY_MS = 86_400_000
 
 # Columns of the account-day aggregates that add up over days.
 _ADDITIVE = (
@@ -182,8 +181,8 @@ def _account_attributes(accounts: ibis.Table, day: dt.date) -> ibis.Table:
     # hundred thousand in the null partition the range window would sort
     bin_burst = ibis.window(
         group_by=[a.card_bin, ibis.ifelse(a.card_bin.isnull(), a.account_id, None)],
-        order_by=unix_micros(a.created_at) // 1000,
-        range=(-_DAY_MS, _DAY_MS),
+        order_by=epoch_ms(a.created_at),
+        range=(-DAY_MS, DAY_MS),
     )
 
     def others_sharing(key: ibis.Value, window: ibis.Window) -> ibis.IntegerValue:
