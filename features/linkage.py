@@ -65,7 +65,12 @@ def _keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> ibis.Table:
     so the engine dedupes two columns, not three."""
     keys = table.select(table.account_id, key=key)
     keys = keys.filter(keys.key.notnull()).distinct()
-    return keys.select(keys.account_id, key_kind=ibis.literal(kind), key=keys.key)
+    return _as_keys(keys, kind, keys.key)
+
+
+def _as_keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> ibis.Table:
+    """The key table's columns (account_id, key_kind, key) of rows already distinct."""
+    return table.select(table.account_id, key_kind=ibis.literal(kind), key=key)
 
 
 def _account_keys(accounts: ibis.Table) -> list[ibis.Table]:
@@ -147,11 +152,8 @@ def _sync_minute_keys(usage: ibis.Table) -> ibis.Table:
     minutes = timed.select(
         timed.account_id, minute=timed.ts.epoch_seconds() // 60, asn=timed.asn
     ).distinct()
-    return minutes.select(
-        minutes.account_id,
-        key_kind=ibis.literal(SYNC_MINUTE),
-        key=minutes.minute.cast("string") + "|" + minutes.asn.cast("string"),
-    )
+    return _as_keys(minutes, SYNC_MINUTE,
+                    minutes.minute.cast("string") + "|" + minutes.asn.cast("string"))
 
 
 def _template_keys(usage: ibis.Table, bands: int, min_requests: int) -> list[ibis.Table]:
@@ -164,11 +166,7 @@ def _template_keys(usage: ibis.Table, bands: int, min_requests: int) -> list[ibi
         reused = per_account.filter(
             (per_account.requests >= min_requests) & per_account.value.notnull()
         )
-        out.append(reused.select(
-            reused.account_id,
-            key_kind=ibis.literal(TEMPLATE),
-            key=ibis.literal(f"{i}:") + reused.value.cast("string"),
-        ))
+        out.append(_as_keys(reused, TEMPLATE, ibis.literal(f"{i}:") + reused.value.cast("string")))
     return out
 
 
