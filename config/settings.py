@@ -55,19 +55,20 @@ class ModelSettings:
     # A never-judged member of a convicted campaign (this many distillation verdicts among
     # its members, at least this share of its judged ones) is learnt as a distiller at
     # `campaign_weight` (`models.training_set.convicted_by_campaign`). Off by default: on the
-    # demo world it lifts recall from 0.3 % to 97.5 % but flags 24 % of legitimate accounts,
-    # because campaigns still glue customers to hydras (benchmarks/RESULTS.md). Turn it on
-    # only once linkage is clean enough for a campaign's verdicts to speak for its members.
-    # Still true at `linkage.trace_share` 0.8: on the demo walk's training sets 25-42 % of
-    # the never-judged rows it would convict are legitimate (measured against `_truth/`).
+    # demo world, even with the cleaner campaigns of the synchronized-minute rule
+    # (`features.campaigns.DEFAULT_RULES`), it lifts recall at verify+ from 44 % to 95 % but
+    # flags 2.4 % of legitimate accounts, a third of app backends and corporate accounts
+    # (benchmarks/RESULTS.md). Turn it on only once a campaign's verdicts can speak for
+    # all its members.
     campaign_conviction: bool = False
     campaign_min_verdicts: int = 3
     campaign_verdict_share: float = 0.9
     campaign_weight: float = 0.5
     # Share of verdicts that are wrong, both ways (trust and safety measures it from appeals).
     verdict_error_rate: float = 0.05
-    # The product's promise: expected share of legitimate account-days at verify or above
-    # (estimated positive-unlabeled, see `models.tiers`).
+    # The product's promise: at most this share of legitimate accounts flagged at verify or
+    # above; on validation a bound counting never-judged accounts outside convicted
+    # campaigns as legitimate (`models.tiers.legitimate_weight`).
     max_legitimate_flag_share: float = 0.003
     # A tier needs this many distillation verdicts caught on the validation slice.
     min_true_positives: int = 3
