@@ -12,7 +12,7 @@ epoch arithmetic, string concatenation), so the same keys come out of DuckDB and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Callable, Mapping
 
 import ibis
 
@@ -126,61 +126,77 @@ def linkage_keys(
     end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * DAY_MS
     known = accounts.filter(epoch_ms(accounts.created_at) < end_of_day)
     # One semi-join for all sign-up keys: the active accounts are computed once.
+    active = usage.select("account_id").distinct()
     signup = ibis.union(*_account_keys(known), distinct=False)
-    signup = signup.semi_join(usage.select("account_id").distinct(), "account_id")
+    signup = signup.semi_join(active, "account_id")
     limit = signup.key_kind.cases(*max_holders.items(), else_=0)
     keys = [
+        # The sign-up kinds are judged together; each kind's sources use distinct prefixes,
+        # so its rows stay distinct (account, key) pairs.
         _shared(signup, ["key_kind", "key"], limit),
         _shared(_keys(usage, ADDRESS_RANGE, usage.ip_prefix), ["key"],
                 max_holders.get(ADDRESS_RANGE, 0)),
         _sync_minute_keys(usage, max_holders.get(SYNC_MINUTE, 0)),
-        *_template_keys(usage, template_bands, min_template_requests,
-                        max_holders.get(TEMPLATE, 0)),
+        _template_keys(usage, active, template_bands, min_template_requests,
+                       max_holders.get(TEMPLATE, 0)),
     ]
     return ibis.union(*keys, distinct=False)
 
 
-def _shared(keys: ibis.Table, by: list[str], limit) -> ibis.Table:
-    """Rows of `keys` whose `by` value is held by 2 to `limit` accounts. The rows are
-    distinct, so rows per value are its holders: a count, not a distinct count. Each kind
-    is judged apart, on its own key columns, so integer keys are counted as integers."""
-    return keys.semi_join(_held(keys, by, limit), by)
-
-
-def _held(keys: ibis.Table, by: list[str], limit) -> ibis.Table:
-    """The `by` values of `keys` held by 2 to `limit` accounts (see `_shared`)."""
-    holders = keys.group_by(by).aggregate(holders=keys.count())
+def _held(rows: ibis.Table, by: list[str], limit) -> ibis.Table:
+    """The distinct `by` values held by 2 to `limit` accounts. `rows` are distinct
+    (account_id, *by) rows, so rows per value are its holders: a count, not a distinct
+    count. Each kind is judged apart, on its own key columns: integers stay integers."""
+    holders = rows.group_by(by).aggregate(holders=rows.count())
     return holders.filter((holders.holders >= 2) & (holders.holders <= limit)).drop("holders")
 
 
+def _shared(keys: ibis.Table, by: list[str], limit) -> ibis.Table:
+    """Rows of `keys` whose `by` value is held by 2 to `limit` accounts (see `_held`)."""
+    return keys.semi_join(_held(keys, by, limit), by)
+
+
+def _shared_keys(rows: ibis.Table, by: list[str], limit: int, kind: str,
+                 spell: Callable[[ibis.Table], ibis.StringValue]) -> ibis.Table:
+    """Key rows of `kind` for the `by` values of `rows` held by 2 to `limit` accounts;
+    `spell` makes the string key once per shared value, not once per holder."""
+    held = _held(rows, by, limit)
+    joined = rows.join(held.mutate(key=spell(held)), by)
+    return _as_keys(joined, kind, joined.key)
+
+
 def _sync_minute_keys(usage: ibis.Table, limit: int) -> ibis.Table:
-    """Minute x ASN keys, deduped and judged on integers: the string key is built once per
-    shared key and joined to its holders (not built for every request)."""
+    """Minute x ASN keys, deduped and judged on integers (strings only for shared keys)."""
     timed = usage.filter(usage.ts.notnull() & usage.asn.notnull())
     minutes = timed.select(
         timed.account_id, minute=unix_micros(timed.ts) // MINUTE_US, asn=timed.asn
     ).distinct()
-    held = _held(minutes, ["minute", "asn"], limit)
-    held = held.mutate(key=held.minute.cast("string") + "|" + held.asn.cast("string"))
-    joined = minutes.join(held, ["minute", "asn"])
-    return _as_keys(joined, SYNC_MINUTE, joined.key)
+    return _shared_keys(minutes, ["minute", "asn"], limit, SYNC_MINUTE,
+                        lambda t: t.minute.cast("string") + "|" + t.asn.cast("string"))
 
 
-def _template_keys(usage: ibis.Table, bands: int, min_requests: int, limit: int) -> list[ibis.Table]:
-    """One key per band value reused by an account; grouped rows are already distinct."""
+def _template_keys(usage: ibis.Table, active: ibis.Table, bands: int, min_requests: int,
+                   limit: int) -> ibis.Table:
+    """One key per band value reused by an account; grouped rows are already distinct, and
+    each band is judged apart (its keys start with the band's number).
+
+    The `bands` group-bys of millions of (account, band value) pairs are the costliest
+    part of the keys, so they group an integer code of the `active` account (its rank)
+    instead of its id string; coding the requests and decoding the keys costs less."""
+    active = active.mutate(code=ibis.row_number().over(order_by=active.account_id))
+    coded = usage.join(active, "account_id").select(account_id="code", simhash="prompt_simhash")
     out = []
-    for i, band in enumerate(simhash_bands(usage.prompt_simhash, bands)):
-        per_account = usage.group_by(usage.account_id, value=band).aggregate(
-            requests=usage.count()
+    for i, band in enumerate(simhash_bands(coded.simhash, bands)):
+        per_account = coded.group_by(coded.account_id, value=band).aggregate(
+            requests=coded.count()
         )
         reused = per_account.filter(
             (per_account.requests >= min_requests) & per_account.value.notnull()
         )
-        held = _held(reused, ["value"], limit)
-        held = held.mutate(key=ibis.literal(f"{i}:") + held.value.cast("string"))
-        joined = reused.join(held, "value")
-        out.append(_as_keys(joined, TEMPLATE, joined.key))
-    return out
+        out.append(_shared_keys(reused, ["value"], limit, TEMPLATE,
+                                lambda t, i=i: ibis.literal(f"{i}:") + t.value.cast("string")))
+    keys = ibis.union(*out, distinct=False).rename(code="account_id")
+    return keys.join(active, "code").select("account_id", "key_kind", "key")
 
 
 def usage_day_stats(usage: ibis.Table) -> ibis.Table:
