@@ -125,7 +125,7 @@ def linkage_keys(
     """
     end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * DAY_MS
     known = accounts.filter(epoch_ms(accounts.created_at) < end_of_day)
-    # One semi-join for all sign-up keys: the active accounts are computed once.
+    # The active accounts, computed once, select the sign-up keys and code the templates.
     active = usage.select("account_id").distinct()
     signup = ibis.union(*_account_keys(known), distinct=False)
     signup = signup.semi_join(active, "account_id")
