@@ -12,9 +12,11 @@ epoch arithmetic, string concatenation), so the same keys come out of DuckDB and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Callable, Mapping
 
 import ibis
+
+from features.engine import DAY_MS, epoch_ms, unix_micros
 
 # key_kind values, also used by `features.campaigns` for its rules and evidence wording.
 PAYMENT = "payment"  # payment instrument fingerprint
@@ -37,7 +39,7 @@ MAX_HOLDERS = {
     SYNC_MINUTE: 50,
 }
 
-SECONDS_PER_DAY = 86_400
+MINUTE_US = 60_000_000
 # SimHash bands: pairs within TEMPLATE_BANDS - 1 differing bits share a band.
 TEMPLATE_BANDS = 4
 
@@ -77,12 +79,12 @@ def _account_keys(accounts: ibis.Table) -> list[ibis.Table]:
     """Keys from the sign-up record: payment, card BIN burst, sign-up address and client."""
     with_pay = accounts.filter(accounts.payment_fingerprint.notnull())
     with_bin = accounts.filter(accounts.card_bin.notnull())
-    created = with_bin.created_at.epoch_seconds()
+    created = epoch_ms(with_bin.created_at)
     # Two 1-day grids 12 h apart: any two sign-ups less than 12 h apart share a window in
     # at least one grid, so a burst straddling a window edge is not cut in two.
     windows = [
-        (created // SECONDS_PER_DAY).cast("string"),
-        "h" + ((created + SECONDS_PER_DAY // 2) // SECONDS_PER_DAY).cast("string"),
+        (created // DAY_MS).cast("string"),
+        "h" + ((created + DAY_MS // 2) // DAY_MS).cast("string"),
     ]
     return [
         _keys(with_pay, PAYMENT, with_pay.payment_fingerprint),
@@ -121,53 +123,80 @@ def linkage_keys(
     Only accounts active on `day` and created by its end get keys: the snapshot may hold
     sign-ups from later days, which a run for `day` must not see.
     """
-    end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * SECONDS_PER_DAY
-    known = accounts.filter(accounts.created_at.epoch_seconds() < end_of_day)
-    # One semi-join for all sign-up keys: the active accounts are computed once.
+    end_of_day = ((day - dt.date(1970, 1, 1)).days + 1) * DAY_MS
+    known = accounts.filter(epoch_ms(accounts.created_at) < end_of_day)
+    # The active accounts, computed once, select the sign-up keys and code the templates.
+    active = usage.select("account_id").distinct()
     signup = ibis.union(*_account_keys(known), distinct=False)
-    signup = signup.semi_join(usage.select("account_id").distinct(), "account_id")
+    signup = signup.semi_join(active, "account_id")
+    limit = signup.key_kind.cases(*max_holders.items(), else_=0)
     keys = [
-        signup,
-        _keys(usage, ADDRESS_RANGE, usage.ip_prefix),
-        _sync_minute_keys(usage),
-        *_template_keys(usage, template_bands, min_template_requests),
+        # The sign-up kinds are judged together; each kind's sources use distinct prefixes,
+        # so its rows stay distinct (account, key) pairs.
+        _shared(signup, ["key_kind", "key"], limit),
+        _shared(_keys(usage, ADDRESS_RANGE, usage.ip_prefix), ["key"],
+                max_holders.get(ADDRESS_RANGE, 0)),
+        _sync_minute_keys(usage, max_holders.get(SYNC_MINUTE, 0)),
+        _template_keys(usage, active, template_bands, min_template_requests,
+                       max_holders.get(TEMPLATE, 0)),
     ]
-    return _shared(ibis.union(*keys, distinct=False), max_holders)
+    return ibis.union(*keys, distinct=False)
 
 
-def _shared(keys: ibis.Table, max_holders: Mapping[str, int]) -> ibis.Table:
-    """Keys held by 2 to `max_holders[kind]` accounts. The rows are distinct and each kind's
-    sources disjoint (distinct prefixes), so rows per key are its holders: a count, not a
-    distinct count."""
-    holders = keys.group_by(["key_kind", "key"]).aggregate(holders=keys.count())
-    limit = holders.key_kind.cases(*max_holders.items(), else_=0)
-    kept = holders.filter((holders.holders >= 2) & (holders.holders <= limit))
-    return keys.semi_join(kept, ["key_kind", "key"])
+def _held(rows: ibis.Table, by: list[str], limit) -> ibis.Table:
+    """The distinct `by` values held by 2 to `limit` accounts. `rows` are distinct
+    (account_id, *by) rows, so rows per value are its holders: a count, not a distinct
+    count. Each kind is judged apart, on its own key columns: integers stay integers."""
+    holders = rows.group_by(by).aggregate(holders=rows.count())
+    return holders.filter((holders.holders >= 2) & (holders.holders <= limit)).drop("holders")
 
 
-def _sync_minute_keys(usage: ibis.Table) -> ibis.Table:
-    """Minute x ASN keys, deduped and null-filtered on integers: the string key is built
-    only for the distinct rows (a filter on the string would build it for every request)."""
+def _shared(keys: ibis.Table, by: list[str], limit) -> ibis.Table:
+    """Rows of `keys` whose `by` value is held by 2 to `limit` accounts (see `_held`)."""
+    return keys.semi_join(_held(keys, by, limit), by)
+
+
+def _shared_keys(rows: ibis.Table, by: list[str], limit: int, kind: str,
+                 spell: Callable[[ibis.Table], ibis.StringValue]) -> ibis.Table:
+    """Key rows of `kind` for the `by` values of `rows` held by 2 to `limit` accounts;
+    `spell` makes the string key once per shared value, not once per holder."""
+    held = _held(rows, by, limit)
+    joined = rows.join(held.mutate(key=spell(held)), by)
+    return _as_keys(joined, kind, joined.key)
+
+
+def _sync_minute_keys(usage: ibis.Table, limit: int) -> ibis.Table:
+    """Minute x ASN keys, deduped and judged on integers (strings only for shared keys)."""
     timed = usage.filter(usage.ts.notnull() & usage.asn.notnull())
     minutes = timed.select(
-        timed.account_id, minute=timed.ts.epoch_seconds() // 60, asn=timed.asn
+        timed.account_id, minute=unix_micros(timed.ts) // MINUTE_US, asn=timed.asn
     ).distinct()
-    return _as_keys(minutes, SYNC_MINUTE,
-                    minutes.minute.cast("string") + "|" + minutes.asn.cast("string"))
+    return _shared_keys(minutes, ["minute", "asn"], limit, SYNC_MINUTE,
+                        lambda t: t.minute.cast("string") + "|" + t.asn.cast("string"))
 
 
-def _template_keys(usage: ibis.Table, bands: int, min_requests: int) -> list[ibis.Table]:
-    """One key per band value reused by an account; grouped rows are already distinct."""
+def _template_keys(usage: ibis.Table, active: ibis.Table, bands: int, min_requests: int,
+                   limit: int) -> ibis.Table:
+    """One key per band value reused by an account; grouped rows are already distinct, and
+    each band is judged apart (its keys start with the band's number).
+
+    The `bands` group-bys of millions of (account, band value) pairs are the costliest
+    part of the keys, so they group an integer code of the `active` account (its rank)
+    instead of its id string; coding the requests and decoding the keys costs less."""
+    active = active.mutate(code=ibis.row_number().over(order_by=active.account_id))
+    coded = usage.join(active, "account_id").select(account_id="code", simhash="prompt_simhash")
     out = []
-    for i, band in enumerate(simhash_bands(usage.prompt_simhash, bands)):
-        per_account = usage.group_by(usage.account_id, value=band).aggregate(
-            requests=usage.count()
+    for i, band in enumerate(simhash_bands(coded.simhash, bands)):
+        per_account = coded.group_by(coded.account_id, value=band).aggregate(
+            requests=coded.count()
         )
         reused = per_account.filter(
             (per_account.requests >= min_requests) & per_account.value.notnull()
         )
-        out.append(_as_keys(reused, TEMPLATE, ibis.literal(f"{i}:") + reused.value.cast("string")))
-    return out
+        out.append(_shared_keys(reused, ["value"], limit, TEMPLATE,
+                                lambda t, i=i: ibis.literal(f"{i}:") + t.value.cast("string")))
+    keys = ibis.union(*out, distinct=False).rename(code="account_id")
+    return keys.join(active, "code").select("account_id", "key_kind", "key")
 
 
 def usage_day_stats(usage: ibis.Table) -> ibis.Table:
@@ -180,7 +209,7 @@ def usage_day_stats(usage: ibis.Table) -> ibis.Table:
     """
     return usage.select(
         usage.account_id,
-        minute=usage.ts.epoch_seconds() // 60,
+        minute=unix_micros(usage.ts) // MINUTE_US,
         prompt_simhash=usage.prompt_simhash,
         requests=ibis.literal(1, "int64"),
         cot_requests=usage.cot_elicitation.cast("int64"),

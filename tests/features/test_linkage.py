@@ -229,3 +229,13 @@ def test_usage_day_stats_has_one_row_per_request_with_its_minute():
     assert (stats.minute - stats.minute.iloc[0]).tolist() == [0, 0, 2]
     assert stats.minute.iloc[0] == pd.Timestamp("2026-11-29 10:00", tz="UTC").timestamp() // 60
     assert (stats.prompt_simhash == BASE).all()
+
+
+def test_held_keeps_the_values_of_two_to_limit_holders():
+    rows = ibis.memtable(pd.DataFrame({
+        "account_id": list("abcdef"),
+        "minute": [1, 1, 2, 2, 2, 3],  # 2 holders, 3 holders (a crowd at limit 2), 1 holder
+        "asn": [7] * 6,
+    }))
+    held = lk._held(rows, ["minute", "asn"], 2).to_pandas()
+    assert held.to_dict("records") == [{"minute": 1, "asn": 7}]
