@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from features import linkage as lk
 from features.linkgraph import (
-    components, distinct, key_pairs, member_of, pair_links, ranks, runs, stars, wide_key_links,
+    components, distinct, key_pairs, member_of, pair_links, pairable, ranks, runs, stars,
+    wide_key_links,
 )
 
 FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
@@ -225,8 +226,11 @@ def link_sources(
     single = counts_at[kind] == 1  # one shared key is one line of evidence
     wide = ~narrow & single
     alone_wide = wide & (alone_at[kind] == 1)
+    paired = np.flatnonzero(narrow)
+    paired = paired[pairable(acc[paired], family[kind[paired]],
+                             alone_at[kind[paired]] < np.iinfo(np.int64).max, n)]
     return {
-        "pair": pair_links(*key_pairs(acc[narrow], key[narrow], kind[narrow]), n, counts_at,
+        "pair": pair_links(*key_pairs(acc[paired], key[paired], kind[paired]), n, counts_at,
                            alone_at, family),
         "alone_wide": stars(key[alone_wide], acc[alone_wide]),
         "wide_lift": wide_key_links(acc, key, family[kind], wide, single, n, min_lift,
@@ -379,7 +383,7 @@ def prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFr
         "kind": kind[keep],
         "holders": holders[keep],
         "key_code": _dense(key_code[keep]),
-    })
+    }, copy=False)  # no consolidation of the integer columns into one block: a copy
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:

@@ -32,8 +32,24 @@ def key_pairs(
     starts, ends = runs(key)
     partners = np.repeat(ends, ends - starts) - np.arange(len(key)) - 1
     left = np.repeat(np.arange(len(key)), partners)
-    right = left + 1 + ranks(partners)
+    right = ranks(partners)  # in place from here: millions of pairs, each array is costly
+    right += left
+    right += 1
     return account[left], account[right], kind[left]
+
+
+def pairable(
+    account: np.ndarray, family: np.ndarray, strong: np.ndarray, n_accounts: int
+) -> np.ndarray:
+    """Rows (account, family of its key's kind) that can be part of a pair link.
+
+    A pair shares keys of two families only if each of its accounts holds keys of two
+    families: the rows of an account whose keys are all of one family can link it only
+    through kinds `strong` alone. Dropping the others first halves the pairs to list.
+    """
+    held = np.zeros(n_accounts, np.int64)
+    np.bitwise_or.at(held, account, np.left_shift(1, family))
+    return strong | (np.bitwise_count(held)[account] >= 2)
 
 
 def pair_links(
@@ -50,7 +66,12 @@ def pair_links(
     or `alone_at[kind]` keys of one kind."""
     n_kinds = len(counts_at)
     # One sort (no inverse): runs of equal pair x kind, the runs of one pair side by side.
-    pair_kind = np.sort((lo.astype(np.int64) * n_accounts + hi) * n_kinds + kind)
+    pair_kind = lo.astype(np.int64)  # in place from here: one array of millions, not five
+    pair_kind *= n_accounts
+    pair_kind += hi
+    pair_kind *= n_kinds
+    pair_kind += kind
+    pair_kind.sort()
     starts, ends = runs(pair_kind)
     shared = ends - starts
     pair, kind = np.divmod(pair_kind[starts], n_kinds)
@@ -161,7 +182,9 @@ def member_of(values: np.ndarray, sorted_distinct: np.ndarray) -> np.ndarray:
 
 def ranks(counts: np.ndarray) -> np.ndarray:
     """0, 1, …, c-1 for each count c, concatenated."""
-    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = np.arange(counts.sum())
+    out -= np.repeat(np.cumsum(counts) - counts, counts)
+    return out
 
 
 def _stars(starts: np.ndarray, ends: np.ndarray, member: np.ndarray):
