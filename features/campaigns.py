@@ -342,13 +342,18 @@ def account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """Each column's accounts as integer codes into one sorted array of the accounts.
 
     Only each column's distinct accounts are looked up (`coded`: a categorical column is
-    not turned back into millions of strings, nor hashed again); sorted codes make
-    component labels independent of row order.
+    not turned back into millions of strings, nor hashed again), and sorted in Arrow:
+    Python's comparisons of a hundred thousand strings cost more than the rest. Sorted
+    codes make component labels independent of row order.
     """
     parts = [coded(column) for column in columns]
-    accounts = pd.Index(np.concatenate([u for _, u in parts])).unique().sort_values()
-    codes = [accounts.get_indexer(u)[c] for c, u in parts]
-    return codes, accounts.to_numpy(object)
+    distinct_values = pa.array(np.concatenate([u for _, u in parts]))
+    accounts = pc.unique(distinct_values)
+    accounts = accounts.take(pc.sort_indices(accounts))
+    position = pc.index_in(distinct_values, value_set=accounts).to_numpy(zero_copy_only=False)
+    ends = np.cumsum([len(u) for _, u in parts])
+    codes = [p.astype(np.int64)[c] for p, (c, _) in zip(np.split(position, ends[:-1]), parts)]
+    return codes, np.asarray(accounts.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -371,18 +376,24 @@ def prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFr
     """Keys of the ruled kinds held by 2 to `max_accounts` accounts, as integer codes: acc
     (the account's code, given), kind (position in `rules`), key_code, holders; and key
     (the key itself, for the evidence)."""
-    kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
-    key_code = coded(keys.key)[0].astype(np.int64) * (len(rules) + 1) + kind + 1
+    kind_code, kinds = coded(keys.key_kind)
+    kind = pd.Index(list(rules)).get_indexer(kinds)[kind_code]
+    key_code = coded(keys.key)[0].astype(np.int64)  # in place from here: millions of rows
+    key_code *= len(rules) + 1
+    key_code += kind
+    key_code += 1
     holders = np.bincount(key_code)[key_code] if len(key_code) else key_code
     # Kinds without a rule (code -1) get the appended limit 0: dropped.
     limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
-    keep = np.flatnonzero((holders >= 2) & (holders <= limit))
+    keep = (holders >= 2) & (holders <= limit)
+    # `linkage_keys` applies the same limits: usually nothing to drop, nothing to copy.
+    rows = slice(None) if keep.all() else np.flatnonzero(keep)
     return pd.DataFrame({
-        "acc": keys.acc.to_numpy()[keep],
-        "key": keys.key.iloc[keep].reset_index(drop=True),
-        "kind": kind[keep],
-        "holders": holders[keep],
-        "key_code": _dense(key_code[keep]),
+        "acc": keys.acc.to_numpy()[rows],
+        "key": keys.key.iloc[rows].reset_index(drop=True),
+        "kind": kind[rows],
+        "holders": holders[rows],
+        "key_code": _dense(key_code[rows]),
     }, copy=False)  # no consolidation of the integer columns into one block: a copy
 
 
@@ -412,10 +423,11 @@ def _template_concentration(
     comp = np.repeat(component[acc].astype(np.int64) << 32, requests)
     simhash = np.repeat(stats.prompt_simhash.to_numpy(np.int64), requests)
     best = np.zeros(len(group_requests))
-    for band in lk.simhash_bands(simhash, bands):
-        values = np.sort(comp | band)
-        starts, ends = runs(values)
-        best = np.maximum(best, _top_sums(values[starts] >> 32, ends - starts, top, len(best)))
+    for band in lk.simhash_bands(simhash, bands):  # each band a new array: sorted in place
+        band |= comp
+        band.sort()
+        starts, ends = runs(band)
+        best = np.maximum(best, _top_sums(band[starts] >> 32, ends - starts, top, len(best)))
     return _share(best, group_requests)
 
 
