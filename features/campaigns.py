@@ -227,8 +227,7 @@ def link_sources(
     wide = ~narrow & single
     alone_wide = wide & (alone_at[kind] == 1)
     paired = np.flatnonzero(narrow)
-    paired = paired[pairable(acc[paired], family[kind[paired]],
-                             alone_at[kind[paired]] < np.iinfo(np.int64).max, n)]
+    paired = paired[pairable(acc[paired], kind[paired], n, counts_at, alone_at, family)]
     return {
         "pair": pair_links(*key_pairs(acc[paired], key[paired], kind[paired]), n, counts_at,
                            alone_at, family),

@@ -39,17 +39,29 @@ def key_pairs(
 
 
 def pairable(
-    account: np.ndarray, family: np.ndarray, strong: np.ndarray, n_accounts: int
+    account: np.ndarray,
+    kind: np.ndarray,
+    n_accounts: int,
+    counts_at: np.ndarray,
+    alone_at: np.ndarray,
+    family: np.ndarray,
 ) -> np.ndarray:
-    """Rows (account, family of its key's kind) that can be part of a pair link.
+    """Rows (account, kind of its key) that can take part in a link of `pair_links`.
 
-    A pair shares keys of two families only if each of its accounts holds keys of two
-    families: the rows of an account whose keys are all of one family can link it only
-    through kinds `strong` alone. Dropping the others first halves the pairs to list.
+    A pair shares at most as many keys of a kind as each of its accounts holds: a kind
+    counts for a pair only if each account holds `counts_at` keys of it, and links a pair
+    alone only if each holds `alone_at`. So a row serves a link only if its account holds
+    enough keys of its kind to link alone, or to count along with counted kinds of two
+    families. Dropping the other rows first halves the pairs to list.
     """
-    held = np.zeros(n_accounts, np.int64)
-    np.bitwise_or.at(held, account, np.left_shift(1, family))
-    return strong | (np.bitwise_count(held)[account] >= 2)
+    n_kinds = len(counts_at)
+    held = np.bincount(account.astype(np.int64) * n_kinds + kind,
+                       minlength=n_accounts * n_kinds).reshape(n_accounts, n_kinds)
+    families = np.bitwise_or.reduce(
+        np.where(held >= counts_at, np.left_shift(1, family), 0), axis=1)
+    own = held[account, kind]
+    return (own >= alone_at[kind]) | (
+        (own >= counts_at[kind]) & (np.bitwise_count(families)[account] >= 2))
 
 
 def pair_links(
