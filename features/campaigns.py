@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from features import linkage as lk
 from features.linkgraph import (
-    components, distinct, key_pairs, pair_links, ranks, runs, stars, wide_key_links,
+    components, distinct, key_pairs, member_of, pair_links, pairable, ranks, runs, stars,
+    wide_key_links,
 )
 
 FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
@@ -157,12 +158,14 @@ def build_campaigns(
     """
     (stats_acc, keys_acc), accounts = account_codes(usage_day_stats.account_id, keys.account_id)
     n = len(accounts)
-    kept = prune_crowds(keys.assign(acc=keys_acc), rules)
+    kept = prune_crowds(
+        pd.DataFrame({"acc": keys_acc, "key_kind": keys.key_kind, "key": keys.key}, copy=False),
+        rules)
     component = linked_components(kept, n, rules, narrow_accounts, min_lift, min_co_holders,
                                   attach_kinds, trace_share)
     size = np.bincount(component)[component]
 
-    stats = usage_day_stats.assign(acc=stats_acc)
+    stats = usage_day_stats
     members = pd.DataFrame(
         {
             "account_id": accounts,
@@ -170,22 +173,22 @@ def build_campaigns(
             "campaign_size": size.astype(np.int64),
         }
     )
-    requests = np.bincount(stats.acc, stats.requests, minlength=n)
+    requests = np.bincount(stats_acc, stats.requests, minlength=n)
     group_requests = np.bincount(component, requests)
-    group_cot = np.bincount(component[stats.acc], stats.cot_requests,
+    group_cot = np.bincount(component[stats_acc], stats.cot_requests,
                             minlength=len(group_requests))
     members["campaign_requests"] = group_requests[component].astype(np.int64)
     members["campaign_cot_share"] = _share(group_cot, group_requests)[component]
     members["campaign_template_concentration"] = _template_concentration(
-        stats, component, group_requests, template_bands, top_templates
+        stats, stats_acc, component, group_requests, template_bands, top_templates
     )[component]
-    members["campaign_sync_share"] = _sync_share(stats, component, size, requests)
+    members["campaign_sync_share"] = _sync_share(stats, stats_acc, component, size, requests)
     members["campaign_labeled_share"] = _labeled_share(
         members.account_id.to_numpy(object), component, size, labels, day
     )
     campaigns = _campaign_rows(members, kept, list(rules))
-    members = members[MEMBER_COLUMNS].sort_values("account_id", ignore_index=True)
-    return CampaignsDay(members=members, campaigns=campaigns)
+    # Already in account order: `accounts` is sorted.
+    return CampaignsDay(members=members[MEMBER_COLUMNS], campaigns=campaigns)
 
 
 def linked_components(
@@ -223,8 +226,10 @@ def link_sources(
     single = counts_at[kind] == 1  # one shared key is one line of evidence
     wide = ~narrow & single
     alone_wide = wide & (alone_at[kind] == 1)
+    paired = np.flatnonzero(narrow)
+    paired = paired[pairable(acc[paired], kind[paired], n, counts_at, alone_at, family)]
     return {
-        "pair": pair_links(*key_pairs(acc[narrow], key[narrow], kind[narrow]), n, counts_at,
+        "pair": pair_links(*key_pairs(acc[paired], key[paired], kind[paired]), n, counts_at,
                            alone_at, family),
         "alone_wide": stars(key[alone_wide], acc[alone_wide]),
         "wide_lift": wide_key_links(acc, key, family[kind], wide, single, n, min_lift,
@@ -251,33 +256,51 @@ def attach_loners(
     acc, key, kind = (kept[c].to_numpy() for c in ("acc", "key_code", "kind"))
     comp = component[acc]
     grouped = size[comp] >= 2
-    if not grouped.any() or (~grouped).sum() == 0:
+    if not grouped.any() or grouped.all():
         return component
-    # Dominant campaign of each key among its holders, and its share of them.
-    per_key_comp = pd.DataFrame({"key": key[grouped], "comp": comp[grouped]}).value_counts()
-    per_key_comp = per_key_comp.reset_index(name="members").sort_values(
-        ["key", "members", "comp"], ascending=[True, False, True]).drop_duplicates("key")
-    holders = np.bincount(key)
-    trace = per_key_comp[per_key_comp.members >= np.maximum(2, trace_share * holders[per_key_comp.key])]
-    owner = np.full(len(holders), -1, np.int64)
-    owner[trace.key.to_numpy()] = trace.comp.to_numpy()
-
-    rule = list(rules.values())
-    counts_at = np.array([r.counts_at for r in rule])
+    owner = _trace_owner(key, comp, grouped, trace_share)
+    counts_at = np.array([r.counts_at for r in rules.values()])
     family = _families(rules)
-    alone = ~grouped & (owner[key] >= 0)
-    held = pd.DataFrame({"acc": acc[alone], "comp": owner[key[alone]], "kind": kind[alone]})
-    held = held.value_counts().reset_index(name="keys")
-    held = held[held["keys"] >= counts_at[held.kind]]
-    held["family"] = family[held.kind]
-    families = held.groupby(["acc", "comp"]).family.nunique().reset_index(name="families")
-    families = families[families.families >= attach_kinds]
-    families["size"] = size[families.comp]
-    best = families.sort_values(["acc", "families", "size", "comp"],
-                                ascending=[True, False, False, True]).drop_duplicates("acc")
+    alone = np.flatnonzero(~grouped & (owner[key] >= 0))
+    # Per lone account x campaign x kind: the campaign's traces it holds.
+    n_comps, n_kinds = len(size), len(counts_at)
+    held, keys_held = _counted((acc[alone] * n_comps + owner[key[alone]]) * n_kinds + kind[alone])
+    candidate, kind_held = np.divmod(held[keys_held >= counts_at[held % n_kinds]], n_kinds)
+    # Families per lone account x campaign (a family once however many of its kinds).
+    candidate, families = _counted(distinct(candidate * n_kinds + family[kind_held]) // n_kinds)
+    joins = families >= attach_kinds
+    lone, campaign = np.divmod(candidate[joins], n_comps)
+    families = families[joins]
+    best = np.lexsort((campaign, -size[campaign], -families, lone))
+    first = best[np.r_[True, lone[best][1:] != lone[best][:-1]]] if len(best) else best
     out = component.copy()
-    out[best.acc.to_numpy()] = best.comp.to_numpy()
+    out[lone[first]] = campaign[first]
     return out
+
+
+def _trace_owner(key: np.ndarray, comp: np.ndarray, grouped: np.ndarray,
+                 trace_share: float) -> np.ndarray:
+    """Per key, the campaign it is a trace of (-1: none): the campaign holding most of its
+    holders (ties: the smaller component), when they are at least 2 and `trace_share` of
+    them."""
+    holders = np.bincount(key)
+    n_comps = int(comp.max(initial=0)) + 1
+    key_comp, members = _counted(key[grouped].astype(np.int64) * n_comps + comp[grouped])
+    trace_key, trace_comp = np.divmod(key_comp, n_comps)
+    # Sorted by key then component: the first of a key's largest counts is its dominant one.
+    order = np.lexsort((-members, trace_key))
+    first = order[np.r_[True, trace_key[order][1:] != trace_key[order][:-1]]]
+    first = first[members[first] >= np.maximum(2, trace_share * holders[trace_key[first]])]
+    owner = np.full(len(holders), -1, np.int64)
+    owner[trace_key[first]] = trace_comp[first]
+    return owner
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (sorted) and how often each occurs."""
+    values = np.sort(values)
+    starts, ends = runs(values)
+    return values[starts], ends - starts
 
 
 def summarize_campaigns(
@@ -317,29 +340,60 @@ def _families(rules: Mapping[str, KindRule]) -> np.ndarray:
 def account_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """Each column's accounts as integer codes into one sorted array of the accounts.
 
-    Factorizing each column first touches every row once through its own codes (a
-    categorical column is not turned back into millions of strings); sorted codes make
-    component labels independent of row order.
+    Only each column's distinct accounts are looked up (`coded`: a categorical column is
+    not turned back into millions of strings, nor hashed again), and sorted in Arrow:
+    Python's comparisons of a hundred thousand strings cost more than the rest. Sorted
+    codes make component labels independent of row order.
     """
-    parts = [pd.factorize(column) for column in columns]
-    accounts = pd.Index(np.concatenate([np.asarray(u, dtype=object) for _, u in parts]))
-    accounts = accounts.unique().sort_values()
-    codes = [accounts.get_indexer(u)[c] for c, u in parts]
-    return codes, accounts.to_numpy(object)
+    parts = [coded(column) for column in columns]
+    distinct_values = pa.array(np.concatenate([u for _, u in parts]))
+    accounts = pc.unique(distinct_values)
+    accounts = accounts.take(pc.sort_indices(accounts))
+    position = pc.index_in(distinct_values, value_set=accounts).to_numpy(zero_copy_only=False)
+    ends = np.cumsum([len(u) for _, u in parts])
+    codes = [p.astype(np.int64)[c] for p, (c, _) in zip(np.split(position, ends[:-1]), parts)]
+    return codes, np.asarray(accounts.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of `column` and the distinct values they stand for (object array).
+
+    A categorical column (`coded_frame`) already has them: its codes, and its categories
+    that occur (a category no row holds is no value of the column)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column)
+        return codes, np.asarray(uniques, dtype=object)
+    codes = column.cat.codes.to_numpy()
+    categories = column.cat.categories.to_numpy(object)
+    occurs = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if occurs.all():
+        return codes, categories
+    return (np.cumsum(occurs) - 1)[codes], categories[occurs]
 
 
 def prune_crowds(keys: pd.DataFrame, rules: Mapping[str, KindRule]) -> pd.DataFrame:
-    """Keys of the ruled kinds held by 2 to `max_accounts` accounts, with integer codes:
-    kind (position in `rules`), key_code, holders (beside acc, the account's code)."""
-    kind = pd.Categorical(keys.key_kind, categories=list(rules)).codes.astype(np.int64)
-    key_code = _dense(pd.factorize(keys.key)[0] * (len(rules) + 1) + kind + 1)
+    """Keys of the ruled kinds held by 2 to `max_accounts` accounts, as integer codes: acc
+    (the account's code, given), kind (position in `rules`), key_code, holders; and key
+    (the key itself, for the evidence)."""
+    kind_code, kinds = coded(keys.key_kind)
+    kind = pd.Index(list(rules)).get_indexer(kinds)[kind_code]
+    key_code = coded(keys.key)[0].astype(np.int64)  # in place from here: millions of rows
+    key_code *= len(rules) + 1
+    key_code += kind
+    key_code += 1
     holders = np.bincount(key_code)[key_code] if len(key_code) else key_code
     # Kinds without a rule (code -1) get the appended limit 0: dropped.
     limit = np.array([r.max_accounts for r in rules.values()] + [0])[kind]
     keep = (holders >= 2) & (holders <= limit)
-    return keys[keep].reset_index(drop=True).assign(
-        kind=kind[keep], holders=holders[keep], key_code=_dense(key_code[keep])
-    )
+    # `linkage_keys` applies the same limits: usually nothing to drop, nothing to copy.
+    rows = slice(None) if keep.all() else np.flatnonzero(keep)
+    return pd.DataFrame({
+        "acc": keys.acc.to_numpy()[rows],
+        "key": keys.key.iloc[rows].reset_index(drop=True),
+        "kind": kind[rows],
+        "holders": holders[rows],
+        "key_code": _dense(key_code[rows]),
+    }, copy=False)  # no consolidation of the integer columns into one block: a copy
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -357,19 +411,22 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 
 def _template_concentration(
-    stats: pd.DataFrame, component: np.ndarray, group_requests: np.ndarray, bands: int, top: int
+    stats: pd.DataFrame, acc: np.ndarray, component: np.ndarray, group_requests: np.ndarray,
+    bands: int, top: int,
 ) -> np.ndarray:
-    """Per component: the best band's share of requests on its `top` commonest values."""
+    """Per component: the best band's share of requests on its `top` commonest values
+    (`acc`: each stats row's account code)."""
     requests = stats.requests.to_numpy(np.int64)
     # One entry per request (a stats row may hold several), so a value's count is the
     # length of its run once sorted: sorting integers is several times faster than hashing.
-    comp = np.repeat(component[stats.acc].astype(np.int64) << 32, requests)
+    comp = np.repeat(component[acc].astype(np.int64) << 32, requests)
     simhash = np.repeat(stats.prompt_simhash.to_numpy(np.int64), requests)
     best = np.zeros(len(group_requests))
-    for band in lk.simhash_bands(simhash, bands):
-        values = np.sort(comp | band)
-        starts, ends = runs(values)
-        best = np.maximum(best, _top_sums(values[starts] >> 32, ends - starts, top, len(best)))
+    for band in lk.simhash_bands(simhash, bands):  # each band a new array: sorted in place
+        band |= comp
+        band.sort()
+        starts, ends = runs(band)
+        best = np.maximum(best, _top_sums(band[starts] >> 32, ends - starts, top, len(best)))
     return _share(best, group_requests)
 
 
@@ -392,10 +449,11 @@ def _top_sums(owner: np.ndarray, count: np.ndarray, top: int, n_owners: int) -> 
 
 
 def _sync_share(
-    stats: pd.DataFrame, component: np.ndarray, size: np.ndarray, requests: np.ndarray
+    stats: pd.DataFrame, acc: np.ndarray, component: np.ndarray, size: np.ndarray,
+    requests: np.ndarray,
 ) -> np.ndarray:
-    """Share of each account's requests in minutes when another member is active."""
-    acc = stats.acc.to_numpy()
+    """Share of each account's requests in minutes when another member is active (`acc`:
+    each stats row's account code)."""
     grouped = size[acc] >= 2
     acc, minute = acc[grouped], stats.minute.to_numpy(np.int64)[grouped]
     minute = minute - (minute.min() if len(minute) else 0)
@@ -405,9 +463,7 @@ def _sync_share(
     comp_minute = np.sort(component[active // span].astype(np.int64) * span + active % span)
     starts, ends = runs(comp_minute)
     together = comp_minute[starts[ends - starts >= 2]]
-    row = component[acc].astype(np.int64) * span + minute
-    at = np.minimum(np.searchsorted(together, row), max(len(together) - 1, 0))
-    synced = together[at] == row if len(together) else np.zeros(len(row), bool)
+    synced = member_of(component[acc].astype(np.int64) * span + minute, together)
     weights = stats.requests.to_numpy(np.float64)[grouped][synced]
     return _share(np.bincount(acc[synced], weights, minlength=len(requests)), requests)
 
@@ -483,34 +539,39 @@ def _evidence(kept: pd.DataFrame, campaign_of: np.ndarray, kinds: list[str]) -> 
     campaign, names = pd.factorize(campaign_of)  # per account; -1 when alone
     acc, key, kind = (kept[c].to_numpy() for c in ("acc", "key_code", "kind"))
     rows = np.flatnonzero(campaign[acc] >= 0)
-    camp = campaign[acc[rows]].astype(np.int64)
-    # Keys held by at least two members of the campaign.
-    campaign_key = pd.factorize(camp * (int(key.max(initial=0)) + 1) + key[rows])[0]
-    rows = rows[np.bincount(campaign_key)[campaign_key] >= 2]
-    per_kind = pd.DataFrame({
-        "campaign": campaign[acc[rows]], "kind": kind[rows], "acc": acc[rows],
-        "unit": _units(kept.key.iloc[rows], kind[rows], kinds),
-    })
-    per_kind = per_kind.groupby(["campaign", "kind"]).agg(
-        accounts=("acc", "nunique"), units=("unit", "nunique")).reset_index()
-    per_kind = per_kind.sort_values(["campaign", "accounts", "kind"], ascending=[True, False, True])
+    # Keys held by at least two members of the campaign: runs of campaign x key, one row
+    # per member (rows are distinct account x key).
+    n_keys, n_kinds, n = int(key.max(initial=0)) + 1, len(kinds), len(campaign)
+    camp_key = campaign[acc[rows]].astype(np.int64) * n_keys + key[rows]
+    order = np.argsort(camp_key)
+    starts, ends = runs(camp_key[order])
+    shared = ends - starts >= 2
+    first = rows[order[starts[shared]]]  # a row of each shared campaign x key
+    rows = rows[order[np.repeat(shared, ends - starts)]]
+    # Per campaign x kind: distinct members and distinct units (`_units`).
+    group, accounts = _counted(distinct(
+        (campaign[acc[rows]].astype(np.int64) * n_kinds + kind[rows]) * n + acc[rows]) // n)
+    unit = _units(kept.key.iloc[first], kind[first], kinds)
+    n_units = int(unit.max(initial=0)) + 1
+    _, units = _counted(distinct(
+        (campaign[acc[first]].astype(np.int64) * n_kinds + kind[first]) * n_units + unit) // n_units)
+    camp, kind = np.divmod(group, n_kinds)
+    order = np.lexsort((kind, -accounts, camp))
     text = [
-        EVIDENCE[kinds[kind]].format(
+        EVIDENCE[kinds[k]].format(
             accounts=a, units=u, s="" if u == 1 else "s", es="" if u == 1 else "es"
         )
-        for kind, a, u in zip(per_kind.kind, per_kind.accounts, per_kind.units)
+        for k, a, u in zip(kind[order], accounts[order], units[order])
     ]
-    campaign_id = np.asarray(names, dtype=object)[per_kind.campaign.to_numpy()]
+    campaign_id = np.asarray(names, dtype=object)[camp[order]]
     return pd.Series(text, index=campaign_id).groupby(level=0, sort=False).agg(list)
 
 
 def _units(key: pd.Series, kind: np.ndarray, kinds: list[str]) -> np.ndarray:
-    """Code of what a key counts as evidence: the key, or for a windowed kind its unit.
-
-    Coded per distinct key (as itself and as its unit), not per holder."""
-    codes, distinct_keys = pd.factorize(key)
-    distinct_keys = pd.Index(np.asarray(distinct_keys, dtype=object))
-    heads = distinct_keys.str.split("|", n=1).str[0]
+    """Code of what each key counts as evidence: the key, or for a windowed kind its unit
+    (before the `|`). Codes of keys and units of different kinds may coincide: they are
+    only compared within a kind."""
     windowed = np.isin(kind, [kinds.index(k) for k in _WINDOWED if k in kinds])
-    unit = pd.factorize(np.concatenate([distinct_keys.to_numpy(object), heads.to_numpy(object)]))[0]
-    return unit[codes + windowed * len(distinct_keys)]
+    text = key.to_numpy(object)
+    return pd.factorize(np.array(
+        [t.partition("|")[0] if w else t for t, w in zip(text, windowed)], dtype=object))[0]

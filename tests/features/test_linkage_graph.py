@@ -56,3 +56,30 @@ def test_components_of_star_links():
 def test_distinct_sorts_and_drops_repeats():
     assert lg.distinct(np.array([5, 1, 5, 3, 1])).tolist() == [1, 3, 5]
     assert lg.distinct(np.array([], dtype=np.int64)).tolist() == []
+
+
+def test_member_of_finds_values_in_a_sorted_set():
+    values = np.array([5, 1, 9, 3, 12])
+    assert lg.member_of(values, np.array([1, 3, 10])).tolist() == [False, True, False, True, False]
+    assert lg.member_of(values, np.array([], dtype=np.int64)).tolist() == [False] * 5
+
+
+def test_other_kind_rows_pairs_each_row_with_its_accounts_rows_of_other_kinds():
+    account = np.array([0, 0, 0, 0, 1, 1, 2])
+    kind = np.array([0, 1, 1, 2, 0, 0, 1])
+    w_rows, p_rows = lg.other_kind_rows(account, kind, np.array([0, 1, 4, 6]), np.arange(7), 3)
+    assert sorted(zip(w_rows.tolist(), p_rows.tolist())) == [
+        (0, 1), (0, 2), (0, 3), (1, 0), (1, 3)  # row 4: account 1 has kind 0 only; row 6 alone
+    ]
+
+
+def test_pairable_keeps_rows_that_can_count_or_link_alone():
+    # Kinds 0 and 1 (families 0, 1) count from 1 key, kind 2 (family 0) from 2; kind 1 links
+    # alone from 1 key.
+    counts_at, alone_at, family = np.array([1, 1, 2]), np.array([NEVER, 1, NEVER]), np.array([0, 1, 0])
+    account = np.array([0, 0, 1, 1, 1, 2, 2, 3])
+    kind = np.array([0, 2, 0, 2, 2, 0, 1, 1])
+    rows = lg.pairable(account, kind, 4, counts_at, alone_at, family)
+    # 0: one family counted (kind 2 once is not counted); 1: kinds 0 and 2 are one family;
+    # 2: two families; 3: kind 1 links alone.
+    assert rows.tolist() == [False, False, False, False, False, True, True, True]
