@@ -26,13 +26,17 @@ def write_table(data: pa.Table | pd.DataFrame, folder: Path) -> Path:
     A dictionary-encoded column is how a stage holds repeated text in memory, not a type
     for readers: a table holding one is stored without its Arrow schema, so readers get each
     column's plain type from Parquet's own types (the file is the same otherwise); a table
-    whose types Parquet cannot restore alone is refused."""
+    whose types Parquet cannot restore alone is refused. Such a column is written without
+    statistics: the writer works them out per chunk from the values the chunk references
+    (a unique and a take), dear over the thousands of slices of a day's clean usage, and no
+    reader filters on repeated text."""
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
     encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    pq.write_table(table, tmp / PART, store_schema=not encoded)
+    statistics = [f.name for f in table.schema if not pa.types.is_dictionary(f.type)] if encoded else True
+    pq.write_table(table, tmp / PART, store_schema=not encoded, write_statistics=statistics)
     if encoded and pq.read_schema(tmp / PART).remove_metadata() != _plain_types(table.schema):
         shutil.rmtree(tmp)
         raise TypeError(f"{folder.name}: a dictionary-encoded table whose types Parquet cannot restore alone")

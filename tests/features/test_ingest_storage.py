@@ -36,3 +36,13 @@ def test_dictionary_table_with_a_type_parquet_cannot_restore_is_refused(tmp_path
     with pytest.raises(TypeError, match="cannot restore"):
         write_table(table, tmp_path / "t")
     assert not (tmp_path / "t").exists() and not (tmp_path / "t.tmp").exists()
+
+
+def test_dictionary_columns_are_stored_without_statistics(tmp_path):
+    """Statistics of a dictionary column cost the writer a unique and a take per chunk."""
+    table = pa.table({"topic": pa.array(["math", "coding"]).dictionary_encode(),
+                      "status": pa.array([429, 200], pa.int16())})
+    write_table(table, tmp_path / "usage")
+    chunks = pq.ParquetFile(tmp_path / "usage" / "part-0.parquet").metadata.row_group(0)
+    assert chunks.column(0).statistics is None
+    assert (chunks.column(1).statistics.min, chunks.column(1).statistics.max) == (200, 429)
