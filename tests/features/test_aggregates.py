@@ -70,6 +70,12 @@ def test_gaps_count_whole_milliseconds(duck):
     assert row["gap_sum_s"] == 1.0  # 0 ms to 1000 ms: sub-millisecond digits dropped
 
 
+def test_gap_sums_are_exact(duck):
+    # three 0.1 s gaps: 0.1 + 0.1 + 0.1 is 0.30000000000000004 in float64 seconds
+    row = aggregate(duck, *(dict(ts=f"00:00:00.{t}00") for t in (0, 1, 2, 3)))["a1"]
+    assert (row["gap_count"], row["gap_sum_s"], row["gap_sq_sum_s"]) == (3, 0.3, 0.03)
+
+
 def test_distinct_counts_and_top_values(duck):
     rows = aggregate(
         duck,

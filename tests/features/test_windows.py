@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from features.aggregates import account_day, account_day_models
-from features.windows import WINDOW_FEATURES, window_features
+from features.windows import WINDOW_FEATURES, _with_others_sharing, window_features
 from tests.features.conftest import UTC, accounts_table, by_account, usage_table
 
 D = dt.date(2026, 3, 10)
@@ -202,6 +202,14 @@ def test_account_attributes_are_point_in_time(duck):
         "a3": (8, 1, 0, 0, 0, 1, 0),
         "a5": (0, -1, 2, 3, 0, 0, 0),
     }
+
+
+def test_others_sharing_a_key(duck):
+    accounts = ibis.memtable({"account_id": ["a1", "a2", "a3", "a4", "a5"],
+                              "key": ["k1", "k1", "k1", "k2", None]})  # fmt: skip
+    table = accounts.filter(accounts.account_id != "a3")  # a3 is counted, not listed
+    got = duck.to_pyarrow(_with_others_sharing(table, accounts, "key", "others")).to_pylist()
+    assert {r["account_id"]: r["others"] for r in got} == {"a1": 2, "a2": 2, "a4": 0, "a5": 0}
 
 
 def test_feature_types(duck):
