@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.io import read_table, write_table
+from pipelines.io import ROW_GROUP_ROWS, read_table, write_table
 
 
 def test_dictionary_columns_are_read_back_as_their_values_type(tmp_path):
@@ -46,3 +46,10 @@ def test_dictionary_columns_are_stored_without_statistics(tmp_path):
     chunks = pq.ParquetFile(tmp_path / "usage" / "part-0.parquet").metadata.row_group(0)
     assert chunks.column(0).statistics is None
     assert (chunks.column(1).statistics.min, chunks.column(1).statistics.max) == (200, 429)
+
+
+def test_large_tables_are_split_into_row_groups_duckdb_can_share_between_threads(tmp_path):
+    rows = 2 * ROW_GROUP_ROWS + 5
+    write_table(pa.table({"n": pa.array(range(rows), pa.int32())}), tmp_path / "t")
+    meta = pq.ParquetFile(tmp_path / "t" / "part-0.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [ROW_GROUP_ROWS, ROW_GROUP_ROWS, 5]
