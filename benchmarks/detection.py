@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import result_path
+from benchmarks.harness import result_path, save
 from evaluation.report import evaluate, format_report
-
 
 
 def _cli(*args: str, env_config: Path | None = None) -> float:
@@ -68,8 +67,7 @@ def run_benchmark(preset: str, seed: int, workdir: Path, label: str = "", overri
     report["benchmark"] = {"preset": preset, "seed": seed, "label": label, "overrides": list(overrides),
                            **{k: round(v, 1) for k, v in timings.items()}}
     path = result_path("detection", preset, seed, label)
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    save(report, path)
     return path
 
 
