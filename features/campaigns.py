@@ -24,8 +24,7 @@ from features.linkgraph import (
     components, distinct, key_pairs, member_of, pair_links, pairable, ranks, runs, stars,
     wide_key_links,
 )
-
-FLAGGED_TIERS = ("verify", "throttle", "suspend_review")
+from models.tiers import FLAGGED_TIERS
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 TIERS = ("none", "monitor", "verify", "throttle", "suspend_review")
+# Tiers at which enforcement acts ("verify or above").
+FLAGGED_TIERS = TIERS[2:]
 # Share of verdicts that are wrong, assumed the same both ways ("a few verdicts are wrong").
 # Trust and safety measures it from appeals and overturns; 5 % until they say otherwise.
 VERDICT_ERROR_RATE = 0.05

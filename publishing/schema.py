@@ -6,9 +6,7 @@ import datetime as dt
 
 import pyarrow as pa
 
-TIERS = ("none", "monitor", "verify", "throttle", "suspend_review")
-# Tiers at which enforcement acts ("verify or above").
-FLAGGED_TIERS = TIERS[2:]
+from models.tiers import FLAGGED_TIERS, TIERS  # the ladder the model assigns, published as is
 
 REASON = pa.struct(
     [
