@@ -26,11 +26,11 @@ def account_features(window: pd.DataFrame, members: pd.DataFrame, day: dt.date) 
         raise ValueError("window features must hold one row per account")
     if not window.account_id.is_monotonic_increasing:  # the pipeline's query sorts it
         window = window.sort_values("account_id", kind="stable", ignore_index=True)
+    # A left merge keeps the window's order; one to one is checked above (pandas's own
+    # `validate` costs as much as the merge).
     table = window.merge(
-        members[["account_id", "campaign_id", *CAMPAIGN_FEATURES]],
-        on="account_id",
-        how="left",  # keeps the window's order; one to one, checked above (pandas's own
-    )  # check costs as much as the merge)
+        members[["account_id", "campaign_id", *CAMPAIGN_FEATURES]], on="account_id", how="left"
+    )
     categorical = set(catalogue.categorical_feature_names())
 
     def feature(name: str) -> pd.Series:
