@@ -271,7 +271,7 @@ def attach_loners(
     lone, campaign = np.divmod(candidate[joins], n_comps)
     families = families[joins]
     best = np.lexsort((campaign, -size[campaign], -families, lone))
-    first = best[np.r_[True, lone[best][1:] != lone[best][:-1]]] if len(best) else best
+    first = best[runs(lone[best])[0]]  # each lone account's best campaign
     out = component.copy()
     out[lone[first]] = campaign[first]
     return out
@@ -288,7 +288,7 @@ def _trace_owner(key: np.ndarray, comp: np.ndarray, grouped: np.ndarray,
     trace_key, trace_comp = np.divmod(key_comp, n_comps)
     # Sorted by key then component: the first of a key's largest counts is its dominant one.
     order = np.lexsort((-members, trace_key))
-    first = order[np.r_[True, trace_key[order][1:] != trace_key[order][:-1]]]
+    first = order[runs(trace_key[order])[0]]
     first = first[members[first] >= np.maximum(2, trace_share * holders[trace_key[first]])]
     owner = np.full(len(holders), -1, np.int64)
     owner[trace_key[first]] = trace_comp[first]
