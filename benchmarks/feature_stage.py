@@ -14,6 +14,8 @@ References, measured in the same run and interleaved with the stages:
 - `scan_narrow`: the lead's `harness.scan_and_sum` (a few integer columns, distinct accounts);
 - `copy_day`: read every raw column and store it again (see `copy_day`), a floor for a
   design that keeps the validated day between stages;
+- `floor`: the group-bys the features cannot do without, hand-written, in one process,
+  nothing validated or stored (see `benchmarks.feature_floor`): a floor for any design;
 - `pandas`: what a user would write (see `pandas_features`).
 """
 
@@ -28,7 +30,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from benchmarks.harness import machine_load, run_isolated, save, scan_all_columns, scan_and_sum
+from benchmarks.feature_floor import floor
+from benchmarks.harness import machine_load, run_isolated_with_value, save, scan_all_columns, scan_and_sum
 from config import load_settings
 from pipelines.features import account_day_aggregates, account_features
 from pipelines.ingest import accounts, labels, usage_logs_day
@@ -163,18 +166,22 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
         "scan_all_columns": lambda: scan_all_columns(files, settings.threads),
         "scan_narrow": lambda: scan_and_sum(files, settings.threads),
         "copy_day": lambda: copy_day(files, out / "_benchmark_copy_day"),
+        "floor": lambda: floor(files, settings.threads),
         **{name: (lambda assets=assets: run_stage(assets, resource, day)) for name, assets in STAGES.items()},
         "pandas": lambda: pandas_features(files, settings.warehouse, day),
     }
     seconds: dict[str, list[float]] = {name: [] for name in tasks}
     peaks: dict[str, list[float]] = {name: [] for name in tasks}
+    floor_parts: list[dict[str, float]] = []
     set_up_s = warm_up(day)
     load_before = machine_load()
     for _ in range(repeats):  # interleaved: the machine's noise hits every task alike
         for name, fn in tasks.items():
-            s, peak = run_isolated(fn)
+            s, peak, value = run_isolated_with_value(fn)
             seconds[name].append(s)
             peaks[name].append(peak)
+            if name == "floor":
+                floor_parts.append(value)
     seconds["feature_stage"] = [sum(seconds[n][i] for n in STAGES) for i in range(repeats)]
     seconds["feature_stage_without_snapshots"] = [
         sum(seconds[n][i] for n in STAGES if n != "ingest_snapshots") for i in range(repeats)]
@@ -195,6 +202,9 @@ def measure(raw: Path, out: Path, day: dt.date, repeats: int) -> dict:
             for name in seconds
         },
         "peak_gib_max_stage": round(max(max(peaks[n]) for n in STAGES), 2),
+        "feature_stage_to_floor": round(median["feature_stage"] / median["floor"], 2),
+        "floor_parts_median_s": {
+            part: round(statistics.median(p[part] for p in floor_parts), 3) for part in floor_parts[0]},
     }
 
 

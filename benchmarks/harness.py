@@ -85,6 +85,11 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
     return seconds, peak
 
 
+def run_isolated_with_value(fn: Callable[..., Any], *args: Any) -> tuple[float, float, Any]:
+    """(seconds, peak GiB, value) of one call in a fresh process; the value must pickle."""
+    return _in_fork(fn, args, keep_value=True)
+
+
 def value_in_child(fn: Callable[..., Any], *args: Any) -> Any:
     """`fn(*args)` (picklable) computed in a forked process. For calls into libraries that
     start background threads (MLflow): made in the parent, a later fork can inherit a lock
