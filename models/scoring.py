@@ -3,7 +3,10 @@
 One `pred_contrib` pass gives both the score (a row's contributions sum to its raw margin)
 and the reasons, so explaining costs little more than predicting with contributions.
 Reasons are given to every account at `monitor` or above (top 3 positive contributions,
-largest first); accounts below get an empty list, which is what nobody acts on.
+largest first); accounts below get an empty list, which is what nobody acts on. The same
+contributions tell whether the account's own features, not just its campaign's, raise
+its score: without that, `throttle` and `suspend_review` become `verify`
+(`models.tiers.cap_campaign_only`).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.assemble import CAMPAIGN_FEATURES
 from models.bundle import LoadedModel
 from models.explain import top_reasons
+from models.tiers import cap_campaign_only
 
 
 def score_accounts(model: LoadedModel, features: pd.DataFrame, top: int = 3) -> pd.DataFrame:
@@ -23,7 +28,9 @@ def score_accounts(model: LoadedModel, features: pd.DataFrame, top: int = 3) -> 
     values = features[model.feature_names].to_numpy(np.float64)
     contrib = model.booster.predict(values, pred_contrib=True, num_threads=model.threads)
     score = model.calibrator(contrib.sum(axis=1))
-    tier = model.thresholds.assign(score)
+    own = ~np.isin(model.feature_names, CAMPAIGN_FEATURES)
+    own_margin = contrib[:, : len(model.feature_names)][:, own].sum(axis=1)
+    tier = cap_campaign_only(model.thresholds.assign(score), own_margin)
     reasons: list[list[dict]] = [[] for _ in range(len(features))]
     explained = np.flatnonzero(tier != "none")  # monitor and above
     found = top_reasons(contrib, values, model.feature_names, model.typical, explained, top)

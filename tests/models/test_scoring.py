@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
+from models.bundle import LoadedModel
+from models.calibration import Calibrator
 from models.registry import champion_as_of
 from models.scoring import score_accounts
-from models.tiers import TIERS
+from models.tiers import TIERS, Thresholds, cap_campaign_only
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +66,33 @@ def test_scores_are_calibrated_probabilities_of_the_booster(champion, world, day
     assert scores["risk_score"].between(0, 1).all()
     assert list(scores["account_id"]) == list(rows["account_id"])
     pd.testing.assert_frame_equal(scores, score_accounts(champion, rows))
+
+
+def test_an_account_only_its_campaign_accuses_is_asked_to_verify_not_suspended():
+    tiers = np.array(["suspend_review", "throttle", "suspend_review", "verify", "monitor", "none"], object)
+    own = np.array([0.049, -0.2, 0.05, -1.0, -1.0, 0.3])
+    assert list(cap_campaign_only(tiers, own)) == [
+        "verify", "verify", "suspend_review", "verify", "monitor", "none"]
+
+
+def test_scoring_caps_whom_the_campaign_features_alone_push_over_the_line():
+    # A booster where a big campaign makes a distiller likely and chain-of-thought makes it
+    # likelier: both accounts sit in the big campaign and score above every threshold, but
+    # only the one asking for step-by-step reasoning has evidence of its own.
+    rng = np.random.default_rng(5)
+    n = 2_000
+    size = rng.choice([1.0, 900.0], n)
+    cot = rng.uniform(0, 1, n)
+    label = rng.random(n) < np.where(size > 1, np.where(cot > 0.5, 0.99, 0.7), 0.02)
+    names = ["campaign_size", "cot_share_7d"]
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_threads": 1, "min_data_in_leaf": 20},
+                        lgb.Dataset(np.c_[size, cot], label.astype(int), feature_name=names), 30)
+    model = LoadedModel(booster, Calibrator(1.0, 0.0),
+                        Thresholds({"monitor": 0.1, "verify": 0.2, "throttle": 0.3, "suspend_review": 0.4}),
+                        names, {}, "test", "1")
+    accounts = pd.DataFrame({"account_id": ["own", "campaign_only"], "campaign_size": [900.0, 900.0],
+                             "cot_share_7d": [0.9, 0.05]})
+    scores = score_accounts(model, accounts).set_index("account_id")
+    assert (scores.risk_score > 0.4).all()
+    assert scores.risk_tier.to_dict() == {"own": "suspend_review", "campaign_only": "verify"}
+    assert [r["feature"] for r in scores.reasons["campaign_only"]] == ["campaign_size"]
