@@ -5,7 +5,7 @@ and the reasons, so explaining costs little more than predicting with contributi
 Reasons are given to every account at `monitor` or above (top 3 positive contributions,
 largest first); accounts below get an empty list, which is what nobody acts on. The same
 contributions tell whether the account's own features, not just its campaign's, raise
-its score: without that, `throttle` and `suspend_review` become `verify`
+its score: without enough of that, `throttle` and `suspend_review` become `verify`
 (`models.tiers.cap_campaign_only`).
 """
 
@@ -28,9 +28,10 @@ def score_accounts(model: LoadedModel, features: pd.DataFrame, top: int = 3) -> 
     values = features[model.feature_names].to_numpy(np.float64)
     contrib = model.booster.predict(values, pred_contrib=True, num_threads=model.threads)
     score = model.calibrator(contrib.sum(axis=1))
-    own = ~np.isin(model.feature_names, CAMPAIGN_FEATURES)
-    own_margin = contrib[:, : len(model.feature_names)][:, own].sum(axis=1)
-    tier = cap_campaign_only(model.thresholds.assign(score), own_margin)
+    by_feature = contrib[:, : len(model.feature_names)]
+    campaign = np.isin(model.feature_names, CAMPAIGN_FEATURES)
+    tier = cap_campaign_only(model.thresholds.assign(score), by_feature[:, ~campaign].sum(axis=1),
+                             by_feature[:, campaign].sum(axis=1))
     reasons: list[list[dict]] = [[] for _ in range(len(features))]
     explained = np.flatnonzero(tier != "none")  # monitor and above
     found = top_reasons(contrib, values, model.feature_names, model.typical, explained, top)

@@ -69,10 +69,12 @@ def test_scores_are_calibrated_probabilities_of_the_booster(champion, world, day
 
 
 def test_an_account_only_its_campaign_accuses_is_asked_to_verify_not_suspended():
-    tiers = np.array(["suspend_review", "throttle", "suspend_review", "verify", "monitor", "none"], object)
-    own = np.array([0.049, -0.2, 0.05, -1.0, -1.0, 0.3])
-    assert list(cap_campaign_only(tiers, own)) == [
-        "verify", "verify", "suspend_review", "verify", "monitor", "none"]
+    tiers = np.array(["suspend_review", "throttle", "suspend_review", "suspend_review", "verify",
+                      "monitor", "none"], object)
+    own = np.array([0.099, -0.2, 0.1, 0.5, -1.0, -1.0, 0.0])
+    campaign = np.array([1.0, 1.0, 1.0, -0.3, 1.0, 1.0, 1.0])  # the 4th: its campaign lowers it
+    assert list(cap_campaign_only(tiers, own, campaign)) == [
+        "verify", "verify", "suspend_review", "suspend_review", "verify", "monitor", "none"]
 
 
 def test_scoring_caps_whom_the_campaign_features_alone_push_over_the_line():
