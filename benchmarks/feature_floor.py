@@ -24,7 +24,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from features.aggregates import IP_KINDS, TOPICS, ip_kind_column, topic_column
-from features.linkage import ADDRESS_RANGE, MAX_HOLDERS, MINUTE_US, SYNC_MINUTE, TEMPLATE, TEMPLATE_BANDS
+from features.linkage import ADDRESS_RANGE, MAX_HOLDERS, MINUTE_US, SYNC_MINUTE, TEMPLATE, band_fields
 
 # The columns the features read (not request_id or latency_ms: only validation reads them).
 COLUMNS = (
@@ -85,11 +85,9 @@ def _shared(pairs: str, by: str, limit: int) -> str:
             SELECT {by} FROM p GROUP BY ALL HAVING count(*) BETWEEN 2 AND {limit}) USING ({by})"""
 
 
-def _band(i: int, bands: int = TEMPLATE_BANDS) -> str:
-    width = 64 // bands
-    bits = width if i < bands - 1 else 64 - width * (bands - 1)
+def _band(shift: int, mask: int) -> str:
     pairs = f"""
-        SELECT account_id, (prompt_simhash >> {width * i}) & {(1 << bits) - 1} AS value FROM u
+        SELECT account_id, (prompt_simhash >> {shift}) & {mask} AS value FROM u
         WHERE prompt_simhash IS NOT NULL GROUP BY ALL HAVING count(*) >= 2"""
     return _shared(pairs, "value", MAX_HOLDERS[TEMPLATE])
 
@@ -104,7 +102,7 @@ PARTS = {
     "sync_minute_keys": _shared(
         f"SELECT DISTINCT account_id, epoch_us(ts) // {MINUTE_US} AS minute, asn FROM u"
         " WHERE asn IS NOT NULL", "minute, asn", MAX_HOLDERS[SYNC_MINUTE]),
-    **{f"template_band_{i}_keys": _band(i) for i in range(TEMPLATE_BANDS)},
+    **{f"template_band_{i}_keys": _band(*field) for i, field in enumerate(band_fields())},
 }
 
 

@@ -44,22 +44,25 @@ MINUTE_US = 60_000_000
 TEMPLATE_BANDS = 4
 
 
+def band_fields(bands: int = TEMPLATE_BANDS) -> list[tuple[int, int]]:
+    """(shift, mask) of each of the `bands` contiguous bit fields of a 64-bit SimHash (the
+    last takes the rest): `simhash_bands` applies them, the floor benchmark spells them in SQL."""
+    if not 2 <= bands <= 32:
+        raise ValueError(f"bands must be 2 to 32, got {bands}")
+    width = 64 // bands
+    bits = [width] * (bands - 1) + [64 - width * (bands - 1)]
+    return [(width * i, (1 << b) - 1) for i, b in enumerate(bits)]
+
+
 def simhash_bands(simhash, bands: int = TEMPLATE_BANDS) -> list:
-    """Split a 64-bit SimHash into `bands` contiguous bit fields (the last takes the rest).
+    """Split a 64-bit SimHash into its `band_fields`.
 
     Pigeonhole: two hashes that differ in fewer than `bands` bits agree exactly on at least
     one band, so equal bands find every near-duplicate pair without comparing pairs.
     Masking after the (arithmetic) shift makes the sign of the int64 irrelevant. Works on
     an Ibis integer column and on a numpy int64 array alike (the same bits either side).
     """
-    if not 2 <= bands <= 32:
-        raise ValueError(f"bands must be 2 to 32, got {bands}")
-    width = 64 // bands
-    out = []
-    for i in range(bands):
-        bits = width if i < bands - 1 else 64 - width * (bands - 1)
-        out.append((simhash >> (width * i)) & ((1 << bits) - 1))
-    return out
+    return [(simhash >> shift) & mask for shift, mask in band_fields(bands)]
 
 
 def _keys(table: ibis.Table, kind: str, key: ibis.StringValue) -> ibis.Table:
