@@ -28,10 +28,8 @@ def score_accounts(model: LoadedModel, features: pd.DataFrame, top: int = 3) -> 
     values = features[model.feature_names].to_numpy(np.float64)
     contrib = model.booster.predict(values, pred_contrib=True, num_threads=model.threads)
     score = model.calibrator(contrib.sum(axis=1))
-    by_feature = contrib[:, : len(model.feature_names)]
-    campaign = np.isin(model.feature_names, CAMPAIGN_FEATURES)
-    tier = cap_campaign_only(model.thresholds.assign(score), by_feature[:, ~campaign].sum(axis=1),
-                             by_feature[:, campaign].sum(axis=1))
+    own, campaign = own_and_campaign_margins(contrib, model.feature_names)
+    tier = cap_campaign_only(model.thresholds.assign(score), own, campaign)
     reasons: list[list[dict]] = [[] for _ in range(len(features))]
     explained = np.flatnonzero(tier != "none")  # monitor and above
     found = top_reasons(contrib, values, model.feature_names, model.typical, explained, top)
@@ -43,3 +41,11 @@ def score_accounts(model: LoadedModel, features: pd.DataFrame, top: int = 3) -> 
         "risk_tier": tier.astype(str),
         "reasons": reasons,
     })
+
+
+def own_and_campaign_margins(contrib: np.ndarray, feature_names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `pred_contrib` output (last column the bias): the sum of its contributions
+    over the account's own features, and over the campaign features its members share."""
+    by_feature = contrib[:, : len(feature_names)]
+    campaign = np.isin(feature_names, CAMPAIGN_FEATURES)
+    return by_feature[:, ~campaign].sum(axis=1), by_feature[:, campaign].sum(axis=1)
