@@ -8,7 +8,9 @@ its margin into its own features and the campaign features. Reported against `_t
 per walk: the own margin and own-to-campaign ratio of customer and distiller rows, and the
 rows per tier from the score thresholds alone and with `models.tiers.cap_campaign_only`.
 The cap changes only tiers and a walk is deterministic, so this is what a walk with the
-cap would publish (checked on demo seed 7 against `make demo`).
+cap would publish. On a walk that ran with the cap, the re-scored score and capped tier
+must equal the published ones: `matches_published` counts the rows where they do (a
+walk from before the cap differs exactly where the cap bites).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ import pandas as pd
 from benchmarks.harness import save_and_print, walk_parser
 from config import load_settings
 from models.registry import champion_as_of
-from models.scoring import own_and_campaign_margins
-from models.tiers import FLAGGED_TIERS, cap_campaign_only
+from models.scoring import margins
+from models.tiers import FLAGGED_TIERS
 from pipelines.io import read_frame
+
+
+COLUMNS = ["day", "account_id", "own", "campaign", "score", "score_tier", "capped_tier",
+           "published_score", "published_tier"]
 
 
 def rescored(raw_root, out_root) -> pd.DataFrame:
@@ -40,24 +46,30 @@ def rescored(raw_root, out_root) -> pd.DataFrame:
         model = champion_as_of(day, settings)
         features = read_frame(settings.warehouse_day("features", day)).set_index("account_id")
         values = features.loc[flagged.account_id, model.feature_names].to_numpy(np.float64)
-        contrib = model.booster.predict(values, pred_contrib=True)
-        own, campaign_margin = own_and_campaign_margins(contrib, model.feature_names)
-        by_score = model.thresholds.assign(model.calibrator(contrib.sum(axis=1)))
-        rows.append(pd.DataFrame({
-            "day": day, "account_id": flagged.account_id.to_numpy(), "own": own,
-            "campaign": campaign_margin, "score_tier": by_score,
-            "capped_tier": cap_campaign_only(by_score, own, campaign_margin),
-        }))
+        m = margins(model, values)
+        rows.append(pd.DataFrame(dict(zip(COLUMNS, (
+            day, flagged.account_id.to_numpy(), m.own, m.campaign, m.score, m.score_tier, m.tier,
+            flagged.risk_score.to_numpy(), flagged.risk_tier.to_numpy())))))
     truth = pd.read_parquet(raw_root / "_truth" / "accounts_truth.parquet",
                             columns=["account_id", "is_distiller"])
+    if not rows:  # a walk may flag nobody (demo seed 17)
+        return pd.DataFrame(columns=[*COLUMNS, "is_distiller"])
     return pd.concat(rows, ignore_index=True).merge(truth, on="account_id", how="left")
+
+
+def matches_published(rescored_rows: pd.DataFrame) -> pd.Series:
+    """Rows whose re-scored score and capped tier are the published ones."""
+    r = rescored_rows
+    close = np.isclose(r.score.to_numpy(float), r.published_score.to_numpy(float), rtol=0, atol=1e-9)
+    return close & (r.capped_tier == r.published_tier)
 
 
 def measure(raw_root, out_root) -> dict:
     world = json.loads((raw_root / "_truth" / "world.json").read_text())
     r = rescored(raw_root, out_root).dropna(subset=["is_distiller"])
     distiller = r.is_distiller.astype(bool)
-    result = {"preset": world["preset"], "seed": world["seed"], "out": str(out_root)}
+    result = {"preset": world["preset"], "seed": world["seed"], "out": str(out_root),
+              "matches_published": int(matches_published(r).sum())}
     for name, rows in (("customers", r[~distiller]), ("distillers", r[distiller])):
         ratio = rows.own / rows.campaign.abs()
         result[name] = {
