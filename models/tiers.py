@@ -25,8 +25,10 @@ wrong, a target is met when the measured precision implies it at `verdict_error_
   if no threshold manages that, the tier is unreachable (threshold +inf, `null` in JSON):
   nobody enters it, rather than a useless low threshold.
 The report stored with the thresholds gives, per tier, the precision among verdicts, the
-recall of verdicts, the share of benign and of unlabeled rows flagged, and the expected
-precision and share of legitimate rows (and accounts) flagged.
+recall of verdicts, the share of benign and of unlabeled rows flagged, the expected
+precision and share of legitimate rows (and accounts) flagged, and, per guard, the recall
+the tier would reach were that guard alone lifted (`recall_if_lifted`): which guard closed
+a tier, and what it costs.
 """
 
 from __future__ import annotations
@@ -171,20 +173,30 @@ def choose_thresholds(
         cand_score, score, legitimate, np.arange(score.size) if account is None else np.asarray(account))
     few_legitimate = flagged_legitimate <= max_legitimate_flag_share * legitimate_total
 
-    def lowest_reaching(target: float) -> float:
-        # Precision twice: among verdicts (benign verdicts are the look-alikes) and over all
-        # flagged rows (`_expected_precision`).
-        needed = measured_precision_needed(target, verdict_error_rate)
-        ok = np.flatnonzero((cand_tp >= needed * cand_judged) & (cand_precision >= target)
-                            & (cand_tp >= min_true_positives) & few_legitimate)
+    def guards(target: float) -> dict[str, np.ndarray]:
+        """Per candidate, whether each guard lets it through. Precision twice: among verdicts
+        (benign verdicts are the look-alikes) and over all flagged rows (`_expected_precision`)."""
+        return {
+            "verdict_precision": cand_tp >= measured_precision_needed(target, verdict_error_rate) * cand_judged,
+            "overall_precision": cand_precision >= target,
+            "min_true_positives": cand_tp >= min_true_positives,
+            "legitimate_budget": few_legitimate,
+        }
+
+    def lowest_passing(passing: np.ndarray) -> float:
+        ok = np.flatnonzero(passing)
         if not ok.size:
             return math.inf
         # Raise to the lowest score that still catches as many verdicts.
         return float(cand_score[np.searchsorted(cand_tp, cand_tp[ok[-1]], side="left")])
 
+    def recall_at(threshold: float) -> float:
+        return int(label[score >= threshold].sum()) / max(int(label.sum()), 1)
+
     precision_tiers = {"verify": targets.verify, "throttle": targets.throttle,
                        "suspend_review": targets.suspend_review}
-    values = {tier: lowest_reaching(target) for tier, target in precision_tiers.items()}
+    tier_guards = {tier: guards(target) for tier, target in precision_tiers.items()}
+    values = {tier: lowest_passing(np.logical_and.reduce(list(g.values()))) for tier, g in tier_guards.items()}
     capacity = max(math.ceil(targets.monitor_capacity * score.size), 1)
     values["monitor"] = min(float(ranked[min(capacity, score.size) - 1]), values["verify"])
     values = {t: values[t] for t in TIERS[1:]}
@@ -195,6 +207,12 @@ def choose_thresholds(
         report[tier]["expected_legitimate_account_share"] = (
             float(flagged_legitimate[ok][-1] / max(legitimate_total, 1e-12)) if ok.any() else 0.0)
         report[tier]["expected_precision"] = float(cand_precision[ok][-1]) if ok.any() else None
+        # What each guard costs: the recall of verdicts were it alone lifted. A model owner
+        # reads here which guard closed a tier, and by how much.
+        g = tier_guards[tier]
+        report[tier]["recall_if_lifted"] = {
+            name: recall_at(lowest_passing(np.logical_and.reduce([m for n, m in g.items() if n != name])))
+            for name in g}
     return Thresholds(values, report)
 
 

@@ -128,6 +128,23 @@ def test_verify_cannot_sink_into_never_judged_accounts():
     assert strict.values["verify"] == score[9]
 
 
+
+def test_the_report_says_which_guard_closed_a_tier_and_what_lifting_it_would_catch():
+    # Seed 19's shape: one account in five at the top judged (all distillation), every
+    # fifth from the fifth on, the rest never judged and so presumed customers.
+    score = np.r_[np.linspace(1.0, 0.5, 100), np.linspace(0.4, 0.0, 900)]
+    investigated = np.r_[np.arange(100) % 5 == 4, np.zeros(900, bool)]
+    label = investigated.astype(int)
+    strict = choose_thresholds(score, label, investigated, TierTargets())
+    assert math.isinf(strict.values["verify"])
+    # The budget and the precision over all flagged rows each close verify: lifting one opens nothing.
+    assert set(strict.report["verify"]["recall_if_lifted"].values()) == {0.0}
+    lenient = choose_thresholds(score, label, investigated, TierTargets(0.99, 0.97, 0.15, 0.01))
+    assert math.isinf(lenient.values["verify"])
+    # At a 0.15 target only the budget (2.9 presumed customers of 980) binds; lifted, every verdict.
+    assert lenient.report["verify"]["recall_if_lifted"] == {
+        "verdict_precision": 0.0, "overall_precision": 0.0, "min_true_positives": 0.0, "legitimate_budget": 1.0}
+
 def test_members_of_a_convicted_campaign_are_not_counted_as_customers():
     # One account in five at the top is judged (all distillation); the others belong to the
     # campaign those verdicts convicted: verify reaches every verdict, where counting them
