@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import result_path, save
+from benchmarks.harness import config_file, result_path, save
 from evaluation.report import evaluate, format_report
 
 
@@ -35,23 +35,6 @@ def _cli(*args: str, env_config: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
-def _config_file(overrides: list[str], folder: Path) -> Path | None:
-    """A TOML file holding `section.field=value` overrides (values written as TOML)."""
-    if not overrides:
-        return None
-    sections: dict[str, list[str]] = {}
-    for item in overrides:
-        name, value = item.split("=", 1)
-        section, _, field = name.rpartition(".")
-        sections.setdefault(section, []).append(f"{field} = {value}")
-    lines = [*sections.pop("", [])]
-    for section, fields in sections.items():
-        lines += [f"[{section}]", *fields]
-    path = folder / "settings.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def run_benchmark(preset: str, seed: int, workdir: Path, label: str = "", overrides: list[str] = ()) -> Path:
     """Walk one world from an empty output folder and save its evaluate JSON; returns its path."""
     suffix = f"_{label}" if label else ""
@@ -61,7 +44,7 @@ def run_benchmark(preset: str, seed: int, workdir: Path, label: str = "", overri
         timings["simulate_s"] = _cli("simulate", "--preset", preset, "--out", str(raw), "--seed", str(seed))
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    config = _config_file(list(overrides), out)
+    config = config_file(list(overrides), out)
     timings["run_s"] = _cli("run", "--raw", str(raw), "--out", str(out), env_config=config)
     report = evaluate(raw, out)
     report["benchmark"] = {"preset": preset, "seed": seed, "label": label, "overrides": list(overrides),

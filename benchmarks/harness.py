@@ -152,3 +152,20 @@ def save(result: dict, path: Path) -> None:
 def machine_load() -> str:
     """`uptime`'s line, kept with each figure: on a shared machine the load explains the spread."""
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def config_file(overrides: list[str], folder: Path) -> Path | None:
+    """A TOML file holding `section.field=value` overrides (values written as TOML)."""
+    if not overrides:
+        return None
+    sections: dict[str, list[str]] = {}
+    for item in overrides:
+        name, value = item.split("=", 1)
+        section, _, field = name.rpartition(".")
+        sections.setdefault(section, []).append(f"{field} = {value}")
+    lines = [*sections.pop("", [])]
+    for section, fields in sections.items():
+        lines += [f"[{section}]", *fields]
+    path = folder / "settings.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -61,6 +61,11 @@ class ModelSettings:
     # (benchmarks/RESULTS.md). Turn it on only once a campaign's verdicts can speak for
     # all its members.
     campaign_conviction: bool = False
+    # The same convictions, for `verify` alone and without the model learning from them:
+    # its threshold may sink into a convicted campaign's never-judged members, and every
+    # flag still needs the account's own evidence (`models.tiers.cap_campaign_only`). On
+    # three of six demo worlds the strict bound opened no tier at all (benchmarks/RESULTS.md).
+    verify_counts_convictions: bool = True
     campaign_min_verdicts: int = 3
     campaign_verdict_share: float = 0.9
     campaign_weight: float = 0.5

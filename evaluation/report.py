@@ -52,8 +52,9 @@ TARGETS = (
 )
 
 
-def evaluate(raw_root: Path | str, out_root: Path | str) -> dict:
-    """The detection report as a JSON-ready dict (`--json` prints it as is)."""
+def evaluate(raw_root: Path | str, out_root: Path | str, scores: pd.DataFrame | None = None) -> dict:
+    """The detection report as a JSON-ready dict (`--json` prints it as is); `scores`
+    (`published_scores`' columns) stands in for the published ones, e.g. re-tiered."""
     raw_root, out_root = Path(raw_root), Path(out_root)
     statuses = all_statuses(Settings(raw_root=raw_root, out_root=out_root))
     truth = pd.read_parquet(raw_root / "_truth" / "accounts_truth.parquet",
@@ -65,8 +66,8 @@ def evaluate(raw_root: Path | str, out_root: Path | str) -> dict:
         "published_days": [s["date"] for s in statuses if s["state"] == PUBLISHED],
         "withheld_days": [{"date": s["date"], "reason": s["reason"]} for s in statuses if s["state"] != PUBLISHED],
         "unreadable_usage_files": unreadable,
-        **detection_metrics(published_scores(out_root / "published" / "account_scores"), truth, requests,
-                            _campaign_starts(world)),
+        **detection_metrics(published_scores(out_root / "published" / "account_scores") if scores is None else scores,
+                            truth, requests, _campaign_starts(world)),
     }
     report["targets"] = [_judge(target, report) for target in TARGETS]
     return report

@@ -5,7 +5,7 @@ and the reasons, so explaining costs little more than predicting with contributi
 Reasons are given to every account at `monitor` or above (top 3 positive contributions,
 largest first); accounts below get an empty list, which is what nobody acts on. The same
 contributions tell whether the account's own features, not just its campaign's, raise
-its score: without enough of that, `throttle` and `suspend_review` become `verify`
+its score: without enough of that, a flag falls back to `monitor`
 (`models.tiers.cap_campaign_only`).
 """
 

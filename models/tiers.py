@@ -24,6 +24,15 @@ wrong, a target is met when the measured precision implies it at `verdict_error_
 - a tier needs at least `min_true_positives` distillation rows caught within these limits;
   if no threshold manages that, the tier is unreachable (threshold +inf, `null` in JSON):
   nobody enters it, rather than a useless low threshold.
+Which never-judged rows count as convicted differs by tier. `throttle` and
+`suspend_review` trust only what the model learns from (campaign conviction, off by
+default), so with it off they presume every never-judged row legitimate. `verify` also
+trusts every campaign its members' verdicts convict (`verify_convicted`): on three of six
+demo worlds the strict bound opened no tier at all (seed 19: the top 400 validation rows
+all distillers, 78 of them judged, none benign), because a 0.3 % budget is about 18
+accounts and verdicts are too few to place 18 accounts among hundreds. Such a flag asks for
+an identity check, and every flag needs the account's own evidence (`cap_campaign_only`),
+so a customer glued into a convicted campaign is not flagged for its campaign's sake.
 The report stored with the thresholds gives, per tier, the precision among verdicts, the
 recall of verdicts, the share of benign and of unlabeled rows flagged, the expected
 precision and share of legitimate rows (and accounts) flagged, and, per guard, the recall
@@ -42,9 +51,8 @@ import numpy as np
 TIERS = ("none", "monitor", "verify", "throttle", "suspend_review")
 # Tiers at which enforcement acts ("verify or above").
 FLAGGED_TIERS = TIERS[2:]
-# Tiers that act on the account itself beyond asking who it is: they need evidence of its
-# own, at least a tenth of what its campaign adds (`cap_campaign_only`).
-OWN_EVIDENCE_TIERS = ("throttle", "suspend_review")
+# Every flag needs evidence of the account's own: its own features must add at least this
+# share of what its campaign's features add to its score (`cap_campaign_only`).
 OWN_EVIDENCE_MIN_SHARE = 0.1
 # Share of verdicts that are wrong, assumed the same both ways ("a few verdicts are wrong").
 # Trust and safety measures it from appeals and overturns; 5 % until they say otherwise.
@@ -86,33 +94,26 @@ class Thresholds:
 
 def cap_campaign_only(tier: np.ndarray, own_margin: np.ndarray, campaign_margin: np.ndarray,
                       min_share: float = OWN_EVIDENCE_MIN_SHARE) -> np.ndarray:
-    """`tier` with `OWN_EVIDENCE_TIERS` lowered to `verify` where the account's own features
-    add less than `min_share` of what its campaign features add to its score. Both margins
-    are sums of SHAP contributions in log-odds: `own_margin` over every feature but the
-    campaign ones, `campaign_margin` over those.
+    """`tier` with every flag (`FLAGGED_TIERS`) lowered to `monitor` where the account's own
+    features add less than `min_share` of what its campaign features add to its score. Both
+    margins are sums of SHAP contributions in log-odds: `own_margin` over every feature but
+    the campaign ones, `campaign_margin` over those.
 
     Campaign features are shared by every member, so a customer glued into a hydra's
     campaign gets the hydra's score. On demo seed 11 (2026-03-13), 16 customers were
     queued for suspension review that way, with the hydra's score of 0.961. A ratio, not
-    an absolute margin: the models' log-odds scales differ from world to world. An absolute
-    0.05, chosen on seeds 7 and 11, left 9 of 10 customer rows of seed 13 at `throttle`
-    (their own margins were 0.03 to 0.18, beside campaign margins of about 2.3).
+    an absolute margin: the models' log-odds scales differ from world to world (an
+    absolute 0.05 left 9 of 10 customer rows of seed 13 at `throttle`). Over the flagged
+    rows of five demo walks, customers' ratios were at most 0.077, distillers' medians
+    0.13 to 0.32.
 
-    Own-to-campaign ratio of the flagged rows, five demo walks (seeds 7, 11 and 13, and
-    seeds 7 and 11 with another linkage limit):
-    - customer rows (44): at most 0.077;
-    - distiller rows: medians 0.13 to 0.32.
-    At 0.1 every customer row moves to `verify`, and 68-90 % of distiller rows keep their
-    tier. The ratio was chosen on those walks. Seed 17, walked afterwards as a held-out
-    check, flagged nobody above `monitor`, so no walk has tested the ratio yet
-    (`benchmarks/RESULTS.md`).
-
-    Verification is the step meant for doubt: it costs a customer an identity check, not
-    a suspension review. Recall at verify or above is unchanged.
+    The fourth session lowered such rows to `verify` only; since `verify` may now sink
+    into convicted campaigns (`choose_thresholds`' `verify_convicted`), a flag resting on
+    the campaign alone is no flag at all: the account stays visible at `monitor`.
     """
     tier = np.asarray(tier, dtype=object).copy()
     weak = np.asarray(own_margin) < min_share * np.asarray(campaign_margin)
-    tier[np.isin(tier, OWN_EVIDENCE_TIERS) & weak] = "verify"
+    tier[np.isin(tier, FLAGGED_TIERS) & weak] = "monitor"
     return tier
 
 
@@ -150,37 +151,45 @@ def choose_thresholds(
     max_legitimate_flag_share: float = 0.003,
     account: np.ndarray | None = None,
     convicted: np.ndarray | None = None,
+    verify_convicted: np.ndarray | None = None,
 ) -> Thresholds:
     """Thresholds for `targets` (a `config.settings.TierTargets`) on validation scores;
     `account` (one id per row, default: each row its own account) makes the legitimate
     budget count accounts ever flagged in the slice, as the promise does, not account-days;
-    `convicted` marks never-judged rows of convicted campaigns (default: none)."""
+    `convicted` marks never-judged rows of convicted campaigns (default: none), and
+    `verify_convicted` those `verify` alone does not presume legitimate (default:
+    `convicted`; see `verify_counts_convictions` in `config.settings.ModelSettings`)."""
     score = np.asarray(score, dtype=np.float64)
     label = np.asarray(label, dtype=np.int64)
     investigated = np.asarray(investigated, dtype=bool)
-    legitimate = legitimate_weight(investigated, np.zeros(score.size, bool) if convicted is None else convicted)
-    unjudged_distiller = np.where(investigated, 0.0, 1.0 - legitimate)
+    account = np.arange(score.size) if account is None else np.asarray(account)
+    convicted = np.zeros(score.size, bool) if convicted is None else np.asarray(convicted, bool)
+    verify_convicted = convicted if verify_convicted is None else np.asarray(verify_convicted, bool) | convicted
     order = np.argsort(-score, kind="stable")
     ranked = score[order]
     caught, judged = np.cumsum(label[order]), np.cumsum(investigated[order])
     # One candidate per distinct score: "flag everything scoring at least this".
     last_of_run = np.r_[ranked[1:] != ranked[:-1], True]
     cand_score, cand_tp, cand_judged = ranked[last_of_run], caught[last_of_run], judged[last_of_run]
-    cand_precision = _expected_precision(
-        cand_tp, cand_judged, np.cumsum(unjudged_distiller[order])[last_of_run],
-        np.flatnonzero(last_of_run) + 1, verdict_error_rate)
-    flagged_legitimate, legitimate_total = _legitimate_accounts_flagged(
-        cand_score, score, legitimate, np.arange(score.size) if account is None else np.asarray(account))
-    few_legitimate = flagged_legitimate <= max_legitimate_flag_share * legitimate_total
 
-    def guards(target: float) -> dict[str, np.ndarray]:
+    def bound(not_presumed_legitimate: np.ndarray) -> dict:
+        """Per candidate: expected precision over all flagged rows and legitimate accounts
+        flagged, with never-judged rows presumed legitimate unless marked."""
+        legitimate = legitimate_weight(investigated, not_presumed_legitimate)
+        unjudged_distiller = np.where(investigated, 0.0, 1.0 - legitimate)
+        flagged, total = _legitimate_accounts_flagged(cand_score, score, legitimate, account)
+        return {"legitimate": legitimate, "flagged_legitimate": flagged, "legitimate_total": total,
+                "precision": _expected_precision(cand_tp, cand_judged, np.cumsum(unjudged_distiller[order])[last_of_run],
+                                                 np.flatnonzero(last_of_run) + 1, verdict_error_rate)}
+
+    def guards(target: float, b: dict) -> dict[str, np.ndarray]:
         """Per candidate, whether each guard lets it through. Precision twice: among verdicts
         (benign verdicts are the look-alikes) and over all flagged rows (`_expected_precision`)."""
         return {
             "verdict_precision": cand_tp >= measured_precision_needed(target, verdict_error_rate) * cand_judged,
-            "overall_precision": cand_precision >= target,
+            "overall_precision": b["precision"] >= target,
             "min_true_positives": cand_tp >= min_true_positives,
-            "legitimate_budget": few_legitimate,
+            "legitimate_budget": b["flagged_legitimate"] <= max_legitimate_flag_share * b["legitimate_total"],
         }
 
     def lowest_passing(passing: np.ndarray) -> float:
@@ -193,20 +202,24 @@ def choose_thresholds(
     def recall_at(threshold: float) -> float:
         return int(label[score >= threshold].sum()) / max(int(label.sum()), 1)
 
+    strict = bound(convicted)
+    bounds = {"verify": bound(verify_convicted) if verify_convicted is not convicted else strict,
+              "throttle": strict, "suspend_review": strict}
     precision_tiers = {"verify": targets.verify, "throttle": targets.throttle,
                        "suspend_review": targets.suspend_review}
-    tier_guards = {tier: guards(target) for tier, target in precision_tiers.items()}
+    tier_guards = {tier: guards(target, bounds[tier]) for tier, target in precision_tiers.items()}
     values = {tier: lowest_passing(np.logical_and.reduce(list(g.values()))) for tier, g in tier_guards.items()}
     capacity = max(math.ceil(targets.monitor_capacity * score.size), 1)
     values["monitor"] = min(float(ranked[min(capacity, score.size) - 1]), values["verify"])
     values = {t: values[t] for t in TIERS[1:]}
-    report = _report(score, label, investigated, legitimate, values)
+    report = _report(score, label, investigated, {t: bounds.get(t, strict)["legitimate"] for t in values}, values)
     for tier, target in precision_tiers.items():
+        b = bounds[tier]
         report[tier]["precision_needed"] = measured_precision_needed(target, verdict_error_rate)
         ok = cand_score >= values[tier]
         report[tier]["expected_legitimate_account_share"] = (
-            float(flagged_legitimate[ok][-1] / max(legitimate_total, 1e-12)) if ok.any() else 0.0)
-        report[tier]["expected_precision"] = float(cand_precision[ok][-1]) if ok.any() else None
+            float(b["flagged_legitimate"][ok][-1] / max(b["legitimate_total"], 1e-12)) if ok.any() else 0.0)
+        report[tier]["expected_precision"] = float(b["precision"][ok][-1]) if ok.any() else None
         # What each guard costs: the recall of verdicts were it alone lifted. A model owner
         # reads here which guard closed a tier, and by how much.
         g = tier_guards[tier]
@@ -240,7 +253,7 @@ def _legitimate_accounts_flagged(
     return np.where(flagged > 0, top_legitimate[np.maximum(flagged - 1, 0)], 0.0), float(top_legitimate[-1])
 
 
-def _report(score, label, investigated, legitimate, values: dict[str, float]) -> dict[str, dict]:
+def _report(score, label, investigated, legitimate: dict[str, np.ndarray], values: dict[str, float]) -> dict[str, dict]:
     benign = investigated & (label == 0)
     unlabeled = ~investigated
     report = {}
@@ -253,6 +266,6 @@ def _report(score, label, investigated, legitimate, values: dict[str, float]) ->
             "recall": int(label[flagged].sum()) / max(int(label.sum()), 1),
             "benign_share": int((flagged & benign).sum()) / max(int(benign.sum()), 1),
             "unlabeled_share": int((flagged & unlabeled).sum()) / max(int(unlabeled.sum()), 1),
-            "expected_legitimate_share": float(legitimate[flagged].sum() / max(legitimate.sum(), 1e-12)),
+            "expected_legitimate_share": float(legitimate[tier][flagged].sum() / max(legitimate[tier].sum(), 1e-12)),
         }
     return report

@@ -16,7 +16,7 @@ from features.catalogue import categorical_feature_names
 from models.calibration import Calibrator, fit_platt
 from models.metrics import evaluate
 from models.tiers import Thresholds, choose_thresholds
-from models.training_set import UNLABELED, TrainingSet
+from models.training_set import UNLABELED, VALIDATION, TrainingSet, convicted_by_campaign
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,7 @@ def train(
     return TrainedModel(
         booster=booster,
         calibrator=calibrator,
-        thresholds=choose_thresholds(
-            score, label, investigated, settings.tiers,
-            min_true_positives=settings.model.min_true_positives,
-            verdict_error_rate=settings.model.verdict_error_rate,
-            max_legitimate_flag_share=settings.model.max_legitimate_flag_share,
-            account=valid_rows["account_id"].to_numpy(),
-            convicted=(valid_rows["target"].astype(bool) & ~valid_rows["label"].astype(bool)).to_numpy(),
-        ),
+        thresholds=tier_thresholds(training_set, score, settings),
         metrics=evaluate(label, score, investigated, verdict_error_rate=settings.model.verdict_error_rate),
         validation_score=score,
         typical=typical_values(training_set),
@@ -113,4 +106,27 @@ def train(
                 "early_stopping_rounds": early_stopping_rounds,
                 "best_iteration": booster.best_iteration},
         training_set=training_set,
+    )
+
+
+def tier_thresholds(training_set: TrainingSet, score: np.ndarray, settings) -> Thresholds:
+    """Tier thresholds on the validation slice's calibrated `score` (`models.tiers`).
+
+    Never-judged rows the model learns as distillers (campaign conviction) are not presumed
+    legitimate by any tier; with `verify_counts_convictions`, those of every convicted
+    campaign are not presumed legitimate by `verify`, whether or not the model learns
+    from them. A campaign is judged on all its members that day, not only the slice's."""
+    valid, model = training_set.validation, settings.model
+    verify_convicted = None
+    if model.verify_counts_convictions:
+        everyone = convicted_by_campaign(training_set.rows, model.campaign_min_verdicts, model.campaign_verdict_share)
+        verify_convicted = everyone[(training_set.rows["split"] == VALIDATION).to_numpy()]
+    return choose_thresholds(
+        score, valid["label"].to_numpy(), (valid["verdict"] != UNLABELED).to_numpy(), settings.tiers,
+        min_true_positives=model.min_true_positives,
+        verdict_error_rate=model.verdict_error_rate,
+        max_legitimate_flag_share=model.max_legitimate_flag_share,
+        account=valid["account_id"].to_numpy(),
+        convicted=(valid["target"].astype(bool) & ~valid["label"].astype(bool)).to_numpy(),
+        verify_convicted=verify_convicted,
     )

@@ -97,7 +97,7 @@ def training_set(context: dg.AssetExecutionContext, distillguard: SettingsResour
     })
 
 
-def _load_training_set(settings, cutoff) -> TrainingSet:
+def load_training_set(settings, cutoff) -> TrainingSet:
     folder = settings.warehouse_day("training_set", cutoff)
     summary = json.loads((folder / "_summary.json").read_text())
     return TrainingSet(
@@ -121,7 +121,7 @@ def risk_model(context: dg.AssetExecutionContext, distillguard: SettingsResource
     if not (settings.warehouse_day("training_set", cutoff) / "_summary.json").exists():
         return dg.MaterializeResult(metadata={"trained": False, "reason": f"no training set at cutoff {cutoff}"})
     try:
-        trained = train(_load_training_set(settings, cutoff), settings)
+        trained = train(load_training_set(settings, cutoff), settings)
     except ValueError as error:  # no distillation verdict in the training days or the validation slice
         return dg.MaterializeResult(metadata=_record_outcome(settings, cutoff, False, str(error)))
     version = register(trained, settings, cutoff)

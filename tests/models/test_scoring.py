@@ -68,13 +68,13 @@ def test_scores_are_calibrated_probabilities_of_the_booster(champion, world, day
     pd.testing.assert_frame_equal(scores, score_accounts(champion, rows))
 
 
-def test_an_account_only_its_campaign_accuses_is_asked_to_verify_not_suspended():
+def test_an_account_only_its_campaign_accuses_is_not_flagged_but_watched():
     tiers = np.array(["suspend_review", "throttle", "suspend_review", "suspend_review", "verify",
-                      "monitor", "none"], object)
-    own = np.array([0.099, -0.2, 0.1, 0.5, -1.0, -1.0, 0.0])
-    campaign = np.array([1.0, 1.0, 1.0, -0.3, 1.0, 1.0, 1.0])  # the 4th: its campaign lowers it
+                      "verify", "monitor", "none"], object)
+    own = np.array([0.099, -0.2, 0.1, 0.5, -1.0, 0.3, -1.0, 0.0])
+    campaign = np.array([1.0, 1.0, 1.0, -0.3, 1.0, 1.0, 1.0, 1.0])  # the 4th: its campaign lowers it
     assert list(cap_campaign_only(tiers, own, campaign)) == [
-        "verify", "verify", "suspend_review", "suspend_review", "verify", "monitor", "none"]
+        "monitor", "monitor", "suspend_review", "suspend_review", "monitor", "verify", "monitor", "none"]
 
 
 def test_scoring_caps_whom_the_campaign_features_alone_push_over_the_line():
@@ -96,5 +96,5 @@ def test_scoring_caps_whom_the_campaign_features_alone_push_over_the_line():
                              "cot_share_7d": [0.9, 0.05]})
     scores = score_accounts(model, accounts).set_index("account_id")
     assert (scores.risk_score > 0.4).all()
-    assert scores.risk_tier.to_dict() == {"own": "suspend_review", "campaign_only": "verify"}
+    assert scores.risk_tier.to_dict() == {"own": "suspend_review", "campaign_only": "monitor"}
     assert [r["feature"] for r in scores.reasons["campaign_only"]] == ["campaign_size"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from config.settings import Settings, TierTargets
 from models.tiers import TIERS, Thresholds, choose_thresholds, measured_precision_needed
-from models.train import train
-from models.training_set import UNLABELED, build_training_set
+from models.train import tier_thresholds, train
+from models.training_set import UNLABELED, TrainingSet, build_training_set
 
 SETTINGS = Settings(threads=1)
 
@@ -159,6 +161,31 @@ def test_members_of_a_convicted_campaign_are_not_counted_as_customers():
     unconvicted = choose_thresholds(score, label, investigated, TierTargets())
     assert unconvicted.values["verify"] == score[0] or math.isinf(unconvicted.values["verify"])
 
+
+
+def test_verify_alone_may_sink_into_a_convicted_campaign(day):
+    # Seed 19's shape again, the top a campaign whose judged members (one in five) all carry
+    # distillation verdicts: counting its never-judged members as customers closes verify;
+    # counting them as what their campaign's verdicts say opens it down to the last verdict.
+    # Throttle and suspend_review keep the strict bound.
+    n = 1050
+    investigated = np.r_[np.arange(50) % 5 == 0, np.zeros(1000, bool)]
+    rows = pd.DataFrame({
+        "feature_date": day(10), "account_id": [f"a{i}" for i in range(n)],
+        "campaign_id": ["hydra"] * 50 + [None] * 1000,
+        "verdict": np.where(investigated, "distillation", "unlabeled"), "label": investigated.astype(np.int8),
+        "target": investigated.astype(np.int8), "split": "validation"})
+    training_set = TrainingSet(day(10), rows, day(10), ())
+    score = np.r_[np.linspace(0.35, 0.25, 50), np.full(1000, 0.001)]
+    settings = Settings()
+    assert settings.model.verify_counts_convictions and not settings.model.campaign_conviction
+    opened = tier_thresholds(training_set, score, settings)
+    assert opened.values["verify"] == score[45] and opened.report["verify"]["recall"] == 1.0
+    strict = tier_thresholds(training_set, score, dataclasses.replace(
+        settings, model=dataclasses.replace(settings.model, verify_counts_convictions=False)))
+    assert strict.values["verify"] > score[5]
+    for tier in ("throttle", "suspend_review"):
+        assert opened.values[tier] == strict.values[tier] and opened.values[tier] > score[5]
 
 def test_the_legitimate_budget_counts_accounts_not_account_days():
     # Ten verdicts on top; below them 5 never-judged accounts, each scoring there on one of
