@@ -115,10 +115,12 @@ def tier_thresholds(training_set: TrainingSet, score: np.ndarray, settings) -> T
     Never-judged rows the model learns as distillers (campaign conviction) are not presumed
     legitimate by any tier; with `verify_counts_convictions`, those of every convicted
     campaign are not presumed legitimate by `verify`, whether or not the model learns
-    from them. A campaign is judged on all its members that day, not only the slice's."""
+    from them, once the slice spans `verify_convictions_min_days` days. A campaign is
+    judged on all its members that day, not only the slice's."""
     valid, model = training_set.validation, settings.model
     verify_convicted = None
-    if model.verify_counts_convictions:
+    full = valid["feature_date"].nunique() >= model.verify_convictions_min_days
+    if model.verify_counts_convictions and full:
         everyone = convicted_by_campaign(training_set.rows, model.campaign_min_verdicts, model.campaign_verdict_share)
         verify_convicted = everyone[(training_set.rows["split"] == VALIDATION).to_numpy()]
     return choose_thresholds(

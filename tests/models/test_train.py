@@ -177,13 +177,17 @@ def test_verify_alone_may_sink_into_a_convicted_campaign(day):
         "target": investigated.astype(np.int8), "split": "validation"})
     training_set = TrainingSet(day(10), rows, day(10), ())
     score = np.r_[np.linspace(0.35, 0.25, 50), np.full(1000, 0.001)]
-    settings = Settings()
-    assert settings.model.verify_counts_convictions and not settings.model.campaign_conviction
-    opened = tier_thresholds(training_set, score, settings)
+    def settings(**model):
+        defaults = Settings()
+        return dataclasses.replace(defaults, model=dataclasses.replace(defaults.model, **model))
+
+    assert Settings().model.verify_counts_convictions and not Settings().model.campaign_conviction
+    opened = tier_thresholds(training_set, score, settings(verify_convictions_min_days=1))
     assert opened.values["verify"] == score[45] and opened.report["verify"]["recall"] == 1.0
-    strict = tier_thresholds(training_set, score, dataclasses.replace(
-        settings, model=dataclasses.replace(settings.model, verify_counts_convictions=False)))
+    strict = tier_thresholds(training_set, score, settings(verify_counts_convictions=False))
     assert strict.values["verify"] > score[5]
+    # By default a one-day slice is too short to trust its convictions.
+    assert tier_thresholds(training_set, score, Settings()).values == strict.values
     for tier in ("throttle", "suspend_review"):
         assert opened.values[tier] == strict.values[tier] and opened.values[tier] > score[5]
 
