@@ -66,9 +66,9 @@ class ModelSettings:
     # flag still needs the account's own evidence (`models.tiers.cap_campaign_only`). On
     # three of six demo worlds the strict bound opened no tier at all. Only once the
     # validation slice spans `verify_convictions_min_days` days: the first models' one-day
-    # slices sank `verify` to scores of 0.04-0.06. Over six demo worlds (replayed,
-    # benchmarks/RESULTS.md): at 7, recall 0.43 on average with 5 customers flagged in all;
-    # at 1, recall 0.73 with 95, and two worlds break the 1 % per-archetype goal.
+    # slices sank `verify` to scores of 0.04-0.06. Over eight demo worlds
+    # (benchmarks/RESULTS.md): at 7, recall 0.38 on average with 5 customers flagged in
+    # all; at 1, recall 0.71 with 123, and three worlds break the 1 % per-archetype goal.
     verify_counts_convictions: bool = True
     verify_convictions_min_days: int = 7
     campaign_min_verdicts: int = 3
