@@ -15,7 +15,6 @@ walk from before the cap differs exactly where the cap bites).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 
 from benchmarks.harness import save_and_print, walk_parser
 from config import load_settings
+from evaluation.report import published_scores
 from models.registry import champion_as_of
 from models.scoring import margins
 from models.tiers import FLAGGED_TIERS
@@ -37,12 +37,8 @@ def rescored(raw_root, out_root) -> pd.DataFrame:
     """One row per flagged account-day: own and campaign margins, tiers without and with the cap."""
     settings = load_settings(raw_root=raw_root, out_root=out_root)
     rows = []
-    for folder in sorted((out_root / "published" / "account_scores").glob("date=*")):
-        day = dt.date.fromisoformat(folder.name.removeprefix("date="))
-        published = pd.read_parquet(folder)
-        flagged = published[published.risk_tier.isin(FLAGGED_TIERS)]
-        if flagged.empty:
-            continue
+    scores = published_scores(settings.published / "account_scores")
+    for day, flagged in scores[scores.risk_tier.isin(FLAGGED_TIERS)].groupby("score_date"):
         model = champion_as_of(day, settings)
         features = read_frame(settings.warehouse_day("features", day)).set_index("account_id")
         values = features.loc[flagged.account_id, model.feature_names].to_numpy(np.float64)

@@ -26,7 +26,7 @@ from mlflow import MlflowClient
 
 from benchmarks.harness import config_file, save_and_print, walk_parser
 from config import load_settings
-from evaluation.report import evaluate, format_report
+from evaluation.report import evaluate, format_report, published_scores
 from models.registry import champion_as_of
 from models.scoring import margins
 from models.train import tier_thresholds
@@ -37,8 +37,7 @@ from pipelines.model import load_training_set
 def retiered(settings) -> pd.DataFrame:
     """Every published day's account scores, tiered by its champion under `settings`' rules."""
     client, thresholds, days = MlflowClient(settings.tracking_uri), {}, []
-    for folder in sorted((settings.published / "account_scores").glob("date=*")):
-        day = dt.date.fromisoformat(folder.name.removeprefix("date="))
+    for day in sorted(set(published_scores(settings.published / "account_scores").score_date)):
         model = champion_as_of(day, settings)
         if model.version not in thresholds:
             cutoff = client.get_model_version(settings.registered_model_name, model.version).tags["cutoff"]

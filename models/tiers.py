@@ -164,7 +164,6 @@ def choose_thresholds(
     investigated = np.asarray(investigated, dtype=bool)
     account = np.arange(score.size) if account is None else np.asarray(account)
     convicted = np.zeros(score.size, bool) if convicted is None else np.asarray(convicted, bool)
-    verify_convicted = convicted if verify_convicted is None else np.asarray(verify_convicted, bool) | convicted
     order = np.argsort(-score, kind="stable")
     ranked = score[order]
     caught, judged = np.cumsum(label[order]), np.cumsum(investigated[order])
@@ -203,8 +202,8 @@ def choose_thresholds(
         return int(label[score >= threshold].sum()) / max(int(label.sum()), 1)
 
     strict = bound(convicted)
-    bounds = {"verify": bound(verify_convicted) if verify_convicted is not convicted else strict,
-              "throttle": strict, "suspend_review": strict}
+    verify = strict if verify_convicted is None else bound(np.asarray(verify_convicted, bool) | convicted)
+    bounds = {"verify": verify, "throttle": strict, "suspend_review": strict}
     precision_tiers = {"verify": targets.verify, "throttle": targets.throttle,
                        "suspend_review": targets.suspend_review}
     tier_guards = {tier: guards(target, bounds[tier]) for tier, target in precision_tiers.items()}
